@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { RunError } from './errors.js';
+import { demoCommand } from './cli/demo-command.js';
+import type { CliIO } from './cli/io.js';
+import { parseNoOptions, parseRunOptions, parseSimulateOptions, parseValidateOptions } from './cli/options.js';
+import { runCommand } from './cli/run-command.js';
+import { simulateCommand } from './cli/simulate-command.js';
+import { USAGE } from './cli/usage.js';
+import { validateCommand } from './cli/validate-command.js';
+
+/**
+ * The command line: picks the command, runs it, and turns a {@link RunError} into its message and
+ * exit code. Nothing below this function calls process.exit.
+ */
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(parseRunOptions(args), io);
+      case 'validate':
+        return await validateCommand(parseValidateOptions(args), io);
+      case 'simulate':
+        return await simulateCommand(parseSimulateOptions(args), io);
+      case 'demo':
+        parseNoOptions('demo', args);
+        return await demoCommand(io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      case '--version':
+        io.stdout.write(`${VERSION}\n`);
+        return 0;
+      default:
+        throw new RunError('USAGE', `Unknown command "${command}". Run 'license-batch help' for the commands.`);
+    }
+  } catch (error) {
+    if (error instanceof RunError) {
+      io.stderr.write(`license-batch: error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const detail = io.env.LICENSE_BATCH_DEBUG ? (error as Error).stack : (error as Error).message;
+    io.stderr.write(`license-batch: internal error: ${detail}\n(set LICENSE_BATCH_DEBUG=1 for details; please report it)\n`);
+    return 70;
+  }
+}
+
+export const VERSION = '0.1.0';
+
+/** Runs when this file is the program (`license-batch ...`), not when a test imports it. */
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write('\nlicense-batch: stopping: requests in flight finish, the rest are not attempted (Ctrl-C again to stop at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal: controller.signal };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`license-batch: internal error: ${String(error)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

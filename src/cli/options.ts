@@ -1,0 +1,151 @@
+import { parseArgs } from 'node:util';
+import { RunError } from '../errors.js';
+import { parseDelimiterOption } from '../input/delimiter.js';
+
+/** Connection options shared by every command that talks to Graph. */
+export interface ConnectionOptions {
+  readonly cloud: 'global' | 'usgov' | 'usgovdod' | 'china';
+  readonly graphUrl?: string;
+}
+
+export interface RunOptions extends ConnectionOptions {
+  readonly input: string;
+  readonly out?: string;
+  readonly dryRun: boolean;
+  readonly strict: boolean;
+  readonly concurrency: number;
+  readonly maxRetries: number;
+  /** undefined: model Graph's published quota. */
+  readonly maxRate: number | 'off' | undefined;
+  readonly noRead: boolean;
+  readonly delimiter?: ',' | ';' | '\t';
+  readonly log: 'text' | 'json';
+  readonly quiet: boolean;
+}
+
+export interface ValidateOptions {
+  readonly input: string;
+  readonly delimiter?: ',' | ';' | '\t';
+}
+
+export interface SimulateOptions {
+  readonly port: number;
+  readonly tenant?: string;
+}
+
+const CONNECTION_FLAGS = {
+  cloud: { type: 'string' },
+  'graph-url': { type: 'string' },
+} as const;
+
+/** Parses `run`'s arguments into a complete, frozen set of options; any problem is a usage error. */
+export function parseRunOptions(args: string[]): RunOptions {
+  const { values, positionals } = parse(args, {
+    ...CONNECTION_FLAGS,
+    out: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    strict: { type: 'boolean' },
+    concurrency: { type: 'string' },
+    'max-retries': { type: 'string' },
+    'max-rate': { type: 'string' },
+    'no-read': { type: 'boolean' },
+    delimiter: { type: 'string' },
+    log: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  return Object.freeze({
+    input: onePositional(positionals, 'run', '<input.csv>'),
+    ...connection(values),
+    ...(values.out !== undefined ? { out: values.out } : {}),
+    dryRun: values['dry-run'] === true,
+    strict: values.strict === true,
+    concurrency: integer('--concurrency', values.concurrency, 8, 1, 256),
+    maxRetries: integer('--max-retries', values['max-retries'], 6, 0, 50),
+    maxRate: maxRate(values['max-rate']),
+    noRead: values['no-read'] === true,
+    ...delimiter(values.delimiter),
+    log: oneOf('--log', values.log, ['text', 'json'] as const, 'text'),
+    quiet: values.quiet === true,
+  });
+}
+
+export function parseValidateOptions(args: string[]): ValidateOptions {
+  const { values, positionals } = parse(args, { delimiter: { type: 'string' } });
+  return Object.freeze({ input: onePositional(positionals, 'validate', '<input.csv>'), ...delimiter(values.delimiter) });
+}
+
+export function parseSimulateOptions(args: string[]): SimulateOptions {
+  const { values, positionals } = parse(args, { port: { type: 'string' }, tenant: { type: 'string' } });
+  if (positionals.length > 0) throw usage(`simulate takes no arguments, got "${positionals[0]}"`);
+  return Object.freeze({
+    port: integer('--port', values.port, 8080, 0, 65535),
+    ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
+  });
+}
+
+export function parseNoOptions(command: string, args: string[]): void {
+  const { positionals } = parse(args, {});
+  if (positionals.length > 0) throw usage(`${command} takes no arguments, got "${positionals[0]}"`);
+}
+
+type FlagSpec = Record<string, { type: 'string' | 'boolean' }>;
+
+function parse<T extends FlagSpec>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    // parseArgs' messages name the flag ("Unknown option '--x'"); keep them, without its stack.
+    throw usage((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+}
+
+function connection(values: { cloud?: string | boolean; 'graph-url'?: string | boolean }): ConnectionOptions {
+  const cloud = oneOf('--cloud', values.cloud as string | undefined, ['global', 'usgov', 'usgovdod', 'china'] as const, 'global');
+  const graphUrl = values['graph-url'] as string | undefined;
+  return graphUrl === undefined ? { cloud } : { cloud, graphUrl };
+}
+
+function onePositional(positionals: string[], command: string, what: string): string {
+  if (positionals.length === 0) throw usage(`${command} needs ${what} (a CSV file, or - for standard input)`);
+  if (positionals.length > 1) throw usage(`${command} takes one input file, got ${positionals.length}: ${positionals.join(' ')}`);
+  return positionals[0]!;
+}
+
+function integer(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw usage(`Invalid option ${flag}: expect a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+function maxRate(value: string | undefined): number | 'off' | undefined {
+  if (value === undefined) return undefined;
+  if (value.toLowerCase() === 'off') return 'off';
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw usage(`Invalid option --max-rate: expect writes per second (a number above 0) or "off", got "${value}"`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  const match = allowed.find((a) => a === value.toLowerCase());
+  if (!match) throw usage(`Invalid option ${flag}: expect one of ${allowed.join(', ')}, got "${value}"`);
+  return match;
+}
+
+function delimiter(value: string | undefined): { delimiter?: ',' | ';' | '\t' } {
+  if (value === undefined) return {};
+  try {
+    return { delimiter: parseDelimiterOption(value) };
+  } catch (error) {
+    throw usage((error as Error).message);
+  }
+}
+
+function usage(message: string): RunError {
+  return new RunError('USAGE', `${message}\nRun 'license-batch help' for the commands and options.`);
+}

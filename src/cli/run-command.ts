@@ -1,0 +1,71 @@
+import { resolve } from 'node:path';
+import { RunError } from '../errors.js';
+import { createGraphClient } from '../graph/graph-client.js';
+import { resolveGraphRoot } from '../graph/graph-root.js';
+import { systemClock } from '../graph/pause-gate.js';
+import { staticTokenProvider } from '../graph/token-provider.js';
+import { runFile } from '../run/run-file.js';
+import { createRunStats } from '../run/run-stats.js';
+import type { CliIO } from './io.js';
+import type { RunOptions } from './options.js';
+import { progressMode, startProgress } from './progress.js';
+import { spillStdin } from './stdin-file.js';
+import { summaryLines, summaryObject } from './summary.js';
+
+/** `license-batch run`: the CLI adapter over {@link runFile}. Returns the exit code. */
+export async function runCommand(options: RunOptions, io: CliIO): Promise<number> {
+  const root = resolveGraphRoot(options.graphUrl === undefined ? { cloud: options.cloud } : { cloud: options.cloud, graphUrl: options.graphUrl });
+  const token = io.env.GRAPH_ACCESS_TOKEN?.trim();
+  if (!token) {
+    throw new RunError(
+      'AUTH',
+      'No credentials: set GRAPH_ACCESS_TOKEN to a Microsoft Graph bearer token ' +
+        "(e.g. az account get-access-token --resource-type ms-graph --query accessToken -o tsv).",
+    );
+  }
+
+  const fromStdin = options.input === '-';
+  const spilled = fromStdin ? await spillStdin(io.stdin) : undefined;
+  const input = spilled?.path ?? options.input;
+  const out = options.out ?? defaultResultsPath(fromStdin ? 'stdin.csv' : options.input);
+  if (!fromStdin && resolve(out) === resolve(input)) {
+    throw new RunError('USAGE', `--out ${out} is the input file itself; choose another results path`);
+  }
+
+  const transport = createGraphClient({ root, tokens: staticTokenProvider(token), maxSockets: options.concurrency * 2 });
+  const stats = createRunStats(Date.now());
+  const mode = progressMode(options, io.stderr);
+  const progress = startProgress(stats, mode, io.stderr);
+  try {
+    const result = await runFile(
+      {
+        input,
+        out,
+        dryRun: options.dryRun,
+        strict: options.strict,
+        concurrency: options.concurrency,
+        maxRetries: options.maxRetries,
+        maxRate: options.maxRate,
+        ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+      },
+      { transport, clock: systemClock, random: Math.random, stats, ...(io.signal ? { signal: io.signal } : {}) },
+    );
+    progress.stop();
+    if (mode === 'json') {
+      io.stderr.write(`${JSON.stringify(summaryObject(stats, Date.now(), result.resultsPath, result.exitCode))}\n`);
+    } else {
+      for (const line of summaryLines(stats, Date.now(), result.resultsPath)) io.stderr.write(`license-batch: ${line}\n`);
+    }
+    if (result.stopError) io.stderr.write(`license-batch: error: ${result.stopError.message}\n`);
+    return result.exitCode;
+  } finally {
+    progress.stop();
+    transport.close();
+    await spilled?.dispose();
+  }
+}
+
+/** `licenses.csv` -> `licenses.results.csv`, next to the input. */
+export function defaultResultsPath(input: string): string {
+  return input.replace(/\.(csv|txt|tsv)$/i, '') + '.results.csv';
+}

@@ -1,0 +1,37 @@
+/** The help text: the commands and flags of SPEC §5 that this version implements. */
+export const USAGE = `license-batch: apply Microsoft 365 license changes from a spreadsheet through Microsoft Graph.
+
+Usage:
+  license-batch run <input.csv|-> [options]    apply the file's changes; write a results file
+  license-batch validate <input.csv|->         check the file offline (no network)
+  license-batch simulate [--port N] [--tenant F]  serve the built-in Graph simulator on 127.0.0.1
+  license-batch demo                           a sample run against the built-in simulator
+  license-batch help                           this text
+
+Run options:
+  --out F                 results file (default: <input>.results.csv)
+  --dry-run               check and plan everything; send no write
+  --strict                any invalid row stops the run before any write
+  --concurrency N         requests in flight at once (default 8)
+  --max-retries N         retries per request for throttling and transient failures (default 6)
+  --max-rate N|off        writes per second at the most (default: Graph's published quota, 20/s)
+  --no-read               do not read users' current licenses first
+  --delimiter ,|;|tab     input delimiter (default: detected from the header line)
+  --cloud C               global (default), usgov, usgovdod or china
+  --graph-url URL         Graph root, e.g. a simulator: http://127.0.0.1:8080
+  --log text|json         progress and summary as text lines (default) or JSON objects
+  --quiet                 no progress, only the summary
+
+Sign-in: GRAPH_ACCESS_TOKEN holds a bearer token for Microsoft Graph
+(e.g. from 'az account get-access-token --resource-type ms-graph --query accessToken -o tsv').
+The app or admin needs LicenseAssignment.ReadWrite.All (User.ReadWrite.All to set usage location).
+
+Input columns (header names match case-insensitively, ignoring spaces, _ and -):
+  UserPrincipalName (or upn, user, id, mail ...)   required: a UPN or a user object id
+  SkuId (or sku, license, product ...)             required: a SKU GUID, part number or product name
+  DisabledPlans | EnabledPlans                     optional: plan GUIDs or names
+  Action                                           optional: add (default) or remove
+  UsageLocation                                    optional: two-letter country code
+
+Exit codes: 0 all rows succeeded, skipped or planned; 1 some rows failed or were invalid;
+2 the run could not start or had to stop; 130 interrupted.`;

@@ -1,0 +1,81 @@
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { stringify } from 'csv-stringify/sync';
+import { OUTCOME_COLUMNS, type RowOutcome } from '../model.js';
+
+/** Excel opens a comma-separated file as UTF-8 only when it starts with a BOM. */
+export const UTF8_BOM = '\uFEFF';
+
+/**
+ * Options every results-shaped CSV is written with: comma-delimited, and cells that start with
+ * `= + - @` prefixed with `'`, so that a spreadsheet never runs a value as a formula.
+ */
+export const RESULTS_CSV_OPTIONS = { escape_formulas: true, eof: true } as const;
+
+/** The outcome columns of one row, as the results file spells them. */
+export function outcomeCells(outcome: RowOutcome): string[] {
+  return [
+    String(outcome.row),
+    outcome.status,
+    outcome.httpStatus === undefined ? '' : String(outcome.httpStatus),
+    outcome.errorCode ?? '',
+    outcome.message,
+    String(outcome.attempts),
+    outcome.requestId ?? '',
+    outcome.completedAt,
+  ];
+}
+
+/**
+ * The results file while a run is going: every outcome is appended the moment it is known, with a
+ * synchronous write, so that a crash or a hard kill loses only the rows still in flight. Rows land in
+ * completion order; {@link sortResultsFile} puts them in input order when the run ends.
+ */
+export class ResultsFile {
+  readonly path: string;
+  #fd: number | undefined;
+  #lastRow = 0;
+  #inOrder = true;
+  #written = 0;
+
+  private constructor(path: string, fd: number) {
+    this.path = path;
+    this.#fd = fd;
+  }
+
+  /** Creates (or truncates) the file and writes the BOM and the header. */
+  static create(path: string, inputColumns: readonly string[]): ResultsFile {
+    const fd = openSync(path, 'w');
+    const file = new ResultsFile(path, fd);
+    file.#write(UTF8_BOM + stringify([[...inputColumns, ...OUTCOME_COLUMNS]], RESULTS_CSV_OPTIONS));
+    return file;
+  }
+
+  /** Appends one row: the input values as read, then its outcome. */
+  append(values: readonly string[], outcome: RowOutcome): void {
+    this.#write(stringify([[...values, ...outcomeCells(outcome)]], RESULTS_CSV_OPTIONS));
+    if (outcome.row !== this.#lastRow + 1) this.#inOrder = false;
+    this.#lastRow = outcome.row;
+    this.#written++;
+  }
+
+  /** True while every row so far was appended in input order with no gap: no reordering needed. */
+  get isInInputOrder(): boolean {
+    return this.#inOrder;
+  }
+
+  get rowsWritten(): number {
+    return this.#written;
+  }
+
+  close(): void {
+    if (this.#fd === undefined) return;
+    fsyncSync(this.#fd);
+    closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
+  #write(text: string): void {
+    if (this.#fd === undefined) throw new Error(`results file ${this.path} is already closed`);
+    writeSync(this.#fd, text);
+  }
+}

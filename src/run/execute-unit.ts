@@ -1,0 +1,136 @@
+import type { Exchange, GraphRequest } from '../graph/graph-client.js';
+import type { SendResult } from '../graph/send-with-retry.js';
+import { userPath } from '../graph/user-path.js';
+import type { ResolvedRow, RowOutcome } from '../model.js';
+import { forbiddenRowMessage, type RequestKind } from './auth-watch.js';
+import { describeChange } from './describe-change.js';
+import { licenseStateOf, rowIsInPlace } from './license-state.js';
+import { assignLicenseBody, distinctChanges, requestedUsageLocation } from './request-body.js';
+import type { WorkUnit } from './work-unit.js';
+
+/** What executing a unit needs from the run: one way to send (retries, pacing and stats live behind it). */
+export interface UnitContext {
+  send(request: GraphRequest, kind: RequestKind): Promise<SendResult>;
+  now(): Date;
+}
+
+const LICENSE_SELECT = '$select=id,usageLocation,assignedLicenses,licenseAssignmentStates';
+
+/**
+ * Applies one user's rows: the usage location first when a row asks for one, then one
+ * assignLicense body for all rows. A 400 on a body of several changes is retried change by
+ * change, so that one bad row does not fail its neighbours. Returns one outcome per row.
+ */
+export async function executeUnit(unit: WorkUnit, ctx: UnitContext): Promise<RowOutcome[]> {
+  const rows = unit.rows;
+  const path = userPath(unit.user);
+  let attempts = 0;
+
+  const location = requestedUsageLocation(rows);
+  if (location !== undefined) {
+    const patch = await ctx.send({ method: 'PATCH', path, body: { usageLocation: location } }, 'usageLocation');
+    attempts += patch.attempts;
+    if (!succeeded(patch.final)) {
+      const why = failureMessage(patch, 'usageLocation');
+      return rows.map((row) => failed(row, patch.final, attempts, `usage location ${location} was not set: ${why}`, ctx));
+    }
+  }
+
+  const whole = await assign(path, rows, ctx);
+  attempts += whole.attempts;
+  if (succeeded(whole.final)) return rows.map((row) => done(row, whole.final, attempts, ctx));
+
+  if (whole.lostResponse && status(whole.final) === 400) {
+    const read = await readIfInPlace(path, rows, ctx);
+    if (read) return rows.map((row) => done(row, read, attempts, ctx, ' (confirmed by reading the user after a lost response)'));
+  }
+
+  if (status(whole.final) !== 400 || distinctChanges(rows) < 2) {
+    const why = failureMessage(whole, 'assignLicense');
+    return rows.map((row) => failed(row, whole.final, attempts, why, ctx));
+  }
+
+  // Each SKU change once on its own; rows that name the same change share its answer.
+  const outcomes = new Map<number, RowOutcome>();
+  for (const change of changesOf(rows)) {
+    const alone = await assign(path, change, ctx);
+    const total = attempts + alone.attempts;
+    for (const row of change) {
+      outcomes.set(
+        row.row,
+        succeeded(alone.final) ? done(row, alone.final, total, ctx) : failed(row, alone.final, total, failureMessage(alone, 'assignLicense'), ctx),
+      );
+    }
+  }
+  return rows.map((row) => outcomes.get(row.row)!);
+}
+
+function assign(path: string, rows: readonly ResolvedRow[], ctx: UnitContext): Promise<SendResult> {
+  return ctx.send({ method: 'POST', path: `${path}/assignLicense`, body: assignLicenseBody(rows) }, 'assignLicense');
+}
+
+/**
+ * A POST whose response was lost may have been applied, so a 400 on its retry is ambiguous: the
+ * user's licenses say whether the change is in place. Returns the read's answer when it is.
+ */
+async function readIfInPlace(path: string, rows: readonly ResolvedRow[], ctx: UnitContext): Promise<Exchange | undefined> {
+  const read = await ctx.send({ method: 'GET', path: `${path}?${LICENSE_SELECT}` }, 'read');
+  if (read.final.kind !== 'response' || !succeeded(read.final)) return undefined;
+  const state = licenseStateOf(read.final.body);
+  return rows.every((row) => rowIsInPlace(row, state)) ? read.final : undefined;
+}
+
+function changesOf(rows: readonly ResolvedRow[]): ResolvedRow[][] {
+  const byChange = new Map<string, ResolvedRow[]>();
+  for (const row of rows) {
+    const key = `${row.action}:${row.skuId}`;
+    byChange.set(key, [...(byChange.get(key) ?? []), row]);
+  }
+  return [...byChange.values()];
+}
+
+function succeeded(exchange: Exchange): boolean {
+  return exchange.kind === 'response' && exchange.status >= 200 && exchange.status < 300;
+}
+
+function status(exchange: Exchange): number | undefined {
+  return exchange.kind === 'response' ? exchange.status : undefined;
+}
+
+function failureMessage(result: SendResult, kind: RequestKind): string {
+  const final = result.final;
+  if (final.kind === 'network') {
+    return `no answer from Microsoft Graph after ${result.attempts} attempts (${final.code}: ${final.message})`;
+  }
+  if (final.status === 403) return forbiddenRowMessage(kind, final.errorMessage);
+  if (final.errorMessage) return final.errorMessage;
+  return `Microsoft Graph answered HTTP ${final.status}`;
+}
+
+function done(row: ResolvedRow, final: Exchange, attempts: number, ctx: UnitContext, note = ''): RowOutcome {
+  return {
+    row: row.row,
+    status: 'succeeded',
+    ...httpFields(final),
+    message: describeChange(row, 'done') + note,
+    attempts,
+    completedAt: ctx.now().toISOString(),
+  };
+}
+
+function failed(row: ResolvedRow, final: Exchange, attempts: number, message: string, ctx: UnitContext): RowOutcome {
+  return {
+    row: row.row,
+    status: 'failed',
+    ...httpFields(final),
+    errorCode: final.kind === 'response' ? (final.errorCode ?? `HTTP${final.status}`) : final.code,
+    message,
+    attempts,
+    completedAt: ctx.now().toISOString(),
+  };
+}
+
+function httpFields(final: Exchange): { httpStatus?: number; requestId?: string } {
+  if (final.kind !== 'response') return {};
+  return { httpStatus: final.status, ...(final.requestId ? { requestId: final.requestId } : {}) };
+}

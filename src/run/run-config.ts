@@ -1,0 +1,17 @@
+/** Everything a run needs to know, validated once by the CLI and frozen (STYLE 6). */
+export interface RunConfig {
+  /** Path of the input file (standard input has already been spilled to a file). */
+  readonly input: string;
+  /** Where outcomes are written. */
+  readonly out: string;
+  readonly dryRun: boolean;
+  /** Any invalid row stops the run before any write. */
+  readonly strict: boolean;
+  /** Requests in flight at once. @default 8 */
+  readonly concurrency: number;
+  /** Retries per request after the first attempt. @default 6 */
+  readonly maxRetries: number;
+  /** Client-side cap on writes per second, 'off' for no client-side pacing, undefined for Graph's published quota. */
+  readonly maxRate: number | 'off' | undefined;
+  readonly delimiter?: ',' | ';' | '\t';
+}

@@ -1,0 +1,46 @@
+import type { Status } from '../model.js';
+
+/**
+ * The counters of one run, in one plain object (STYLE 10): the engine updates them, the
+ * progress line and the summary print them.
+ */
+export interface RunStats {
+  readonly startedAt: number;
+  /** Data rows seen so far in the sending pass. */
+  rowsRead: number;
+  /** Data rows in the file, known after the whole-file check. */
+  rowsTotal: number;
+  readonly byStatus: Record<Status, number>;
+  /** HTTP requests that carried a change (assignLicense or PATCH), retries included. */
+  writes: number;
+  /** Every HTTP request sent, reads included. */
+  requests: number;
+  /** Responses with status 429. */
+  throttled: number;
+  /** Requests sent again after a retryable failure. */
+  retries: number;
+  /** How often each errorCode ended a row, for the summary's most frequent errors. */
+  readonly errors: Map<string, number>;
+  /** Milliseconds the whole run stood paused by a Retry-After. Filled in by the engine at the end. */
+  pausedMs: number;
+}
+
+export function createRunStats(now: number): RunStats {
+  return {
+    startedAt: now,
+    rowsRead: 0,
+    rowsTotal: 0,
+    byStatus: { succeeded: 0, failed: 0, invalid: 0, skipped: 0, planned: 0, 'not-attempted': 0 },
+    writes: 0,
+    requests: 0,
+    throttled: 0,
+    retries: 0,
+    errors: new Map(),
+    pausedMs: 0,
+  };
+}
+
+/** Rows whose outcome is known. */
+export function rowsDone(stats: RunStats): number {
+  return Object.values(stats.byStatus).reduce((sum, n) => sum + n, 0);
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { RunError } from '../src/errors.js';
+import { parseRunOptions, parseSimulateOptions, parseValidateOptions } from '../src/cli/options.js';
+
+function usageError(fn: () => unknown): RunError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(RunError);
+    expect((error as RunError).exitCode).toBe(2);
+    return error as RunError;
+  }
+  throw new Error('expected a usage error');
+}
+
+describe('run options', () => {
+  it('has the documented defaults', () => {
+    expect(parseRunOptions(['in.csv'])).toEqual({
+      input: 'in.csv',
+      cloud: 'global',
+      dryRun: false,
+      strict: false,
+      concurrency: 8,
+      maxRetries: 6,
+      maxRate: undefined,
+      noRead: false,
+      log: 'text',
+      quiet: false,
+    });
+  });
+
+  it('reads every flag', () => {
+    const options = parseRunOptions([
+      'in.csv', '--out', 'o.csv', '--dry-run', '--strict', '--concurrency', '16', '--max-retries', '0',
+      '--max-rate', 'off', '--no-read', '--delimiter', 'tab', '--cloud', 'usgov', '--graph-url', 'http://127.0.0.1:9', '--log', 'json', '--quiet',
+    ]);
+    expect(options).toMatchObject({
+      out: 'o.csv', dryRun: true, strict: true, concurrency: 16, maxRetries: 0, maxRate: 'off', noRead: true,
+      delimiter: '\t', cloud: 'usgov', graphUrl: 'http://127.0.0.1:9', log: 'json', quiet: true,
+    });
+    expect(parseRunOptions(['in.csv', '--max-rate', '12.5']).maxRate).toBe(12.5);
+  });
+
+  it.each([
+    { args: ['in.csv', '--concurrency', '0'], says: '--concurrency' },
+    { args: ['in.csv', '--concurrency', 'many'], says: '"many"' },
+    { args: ['in.csv', '--max-rate', '-3'], says: '--max-rate' },
+    { args: ['in.csv', '--cloud', 'mars'], says: 'global, usgov, usgovdod, china' },
+    { args: ['in.csv', '--log', 'xml'], says: '--log' },
+    { args: ['in.csv', '--delimiter', '|'], says: '|' },
+    { args: ['in.csv', '--frobnicate'], says: '--frobnicate' },
+    { args: [], says: 'needs <input.csv>' },
+    { args: ['a.csv', 'b.csv'], says: 'one input file' },
+  ])('refuses $args', ({ args, says }) => {
+    expect(usageError(() => parseRunOptions(args)).message).toContain(says);
+  });
+});
+
+describe('other commands', () => {
+  it('validate takes a file and a delimiter', () => {
+    expect(parseValidateOptions(['-', '--delimiter', ';'])).toEqual({ input: '-', delimiter: ';' });
+    usageError(() => parseValidateOptions(['in.csv', '--out', 'x']));
+  });
+
+  it('simulate takes a port and a tenant', () => {
+    expect(parseSimulateOptions(['--port', '0', '--tenant', 't.json'])).toEqual({ port: 0, tenant: 't.json' });
+    usageError(() => parseSimulateOptions(['--port', '70000']));
+  });
+});
