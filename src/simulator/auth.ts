@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { failed, graphErrors, ok, type Outcome } from './graph-errors.js';
+import type { OperationKind } from './routes.js';
+import type { AuthSpec } from './tenant-spec.js';
+import type { Clock } from './throttle.js';
+
+const READ_ROLES = ['User.Read.All', 'User.ReadWrite.All', 'LicenseAssignment.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+
+/** The application permissions (roles) that allow each kind of request; any one of them is enough. */
+export const ROLES_FOR: Readonly<Record<Exclude<OperationKind, 'batch'>, readonly string[]>> = {
+  assignLicense: ['LicenseAssignment.ReadWrite.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  patchUser: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  getUser: READ_ROLES,
+  listUsers: READ_ROLES,
+  subscribedSkus: [...READ_ROLES, 'Organization.Read.All', 'LicenseAssignment.Read.All'],
+};
+
+/** Every role named above: what a token carries when the tenant has no `auth` section. */
+const ALL_ROLES: ReadonlySet<string> = new Set(Object.values(ROLES_FOR).flat());
+
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3599;
+
+export function mayPerform(kind: Exclude<OperationKind, 'batch'>, roles: ReadonlySet<string>): boolean {
+  return ROLES_FOR[kind].some((role) => roles.has(role));
+}
+
+/** Why the token endpoint refused a client. */
+export type ClientRefusal = 'unknown_client' | 'bad_secret';
+
+/**
+ * Who may call: the tokens the tenant file lists, and the tokens this simulator issued (which expire).
+ * Without an `auth` section, any non-empty bearer token carries every role.
+ */
+export class TokenAuthority {
+  readonly #spec: AuthSpec | undefined;
+  readonly #now: Clock;
+  readonly #issued = new Map<string, { roles: ReadonlySet<string>; expiresAt: number }>();
+
+  constructor(spec: AuthSpec | undefined, now: Clock = Date.now) {
+    this.#spec = spec;
+    this.#now = now;
+  }
+
+  get lifetimeSeconds(): number {
+    return this.#spec?.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
+  }
+
+  /** Checks an `Authorization` header; the roles it grants, or Graph's 401. */
+  authenticate(header: string | undefined): Outcome<ReadonlySet<string>> {
+    const token = /^Bearer\s+(\S.*)$/i.exec(header ?? '')?.[1]?.trim();
+    if (token === undefined || token === '') return failed(graphErrors.tokenMissing());
+    if (this.#spec === undefined) return ok(ALL_ROLES);
+    const listed = this.#spec.tokens?.[token];
+    if (listed !== undefined) return ok(new Set(listed));
+    const issued = this.#issued.get(token);
+    if (issued === undefined) return failed(graphErrors.tokenInvalid());
+    if (this.#now() >= issued.expiresAt) return failed(graphErrors.tokenExpired());
+    return ok(issued.roles);
+  }
+
+  /** Client credentials: a new token for a known client with the right secret (any client when there is no `auth`). */
+  issue(tenantId: string, clientId: string, secret: string): { token: string } | { refused: ClientRefusal } {
+    let roles = ALL_ROLES;
+    if (this.#spec !== undefined) {
+      const client = this.#spec.clients?.[clientId];
+      if (client === undefined) return { refused: 'unknown_client' };
+      if (client.secret !== secret) return { refused: 'bad_secret' };
+      roles = new Set(client.roles);
+    }
+    const issuedAt = this.#now();
+    const expiresAt = issuedAt + this.lifetimeSeconds * 1000;
+    const token = jwtShaped({
+      aud: 'https://graph.microsoft.com',
+      iss: `https://sts.windows.net/${tenantId}/`,
+      iat: Math.floor(issuedAt / 1000),
+      nbf: Math.floor(issuedAt / 1000),
+      exp: Math.floor(expiresAt / 1000),
+      appid: clientId,
+      tid: tenantId,
+      roles: [...roles],
+      // Says what it is to anyone who decodes it.
+      ver: '1.0-license-batch-simulator',
+    });
+    this.#issued.set(token, { roles, expiresAt });
+    return { token };
+  }
+}
+
+/**
+ * Looks like an unsigned JWT, so that clients which decode access tokens (to read `roles` or `exp`)
+ * work as with Entra ID; the simulator itself only looks it up.
+ */
+function jwtShaped(payload: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ typ: 'JWT', alg: 'none' })}.${part(payload)}.${randomBytes(24).toString('base64url')}`;
+}
