@@ -1,0 +1,117 @@
+import type { Clock } from './clock.js';
+import type { Exchange, GraphRequest, GraphTransport } from './graph-client.js';
+import { mayHaveReachedServer } from './network-failure.js';
+import type { Pace } from './pace.js';
+import type { PauseGate } from './pause-gate.js';
+import { decideRetry, type Attempt } from './retry-delay.js';
+
+/** What one logical request needs from the run. */
+export interface SendContext {
+  transport: GraphTransport;
+  /** Shared by the whole run: a 429 pauses every request. */
+  gate: PauseGate;
+  /** Client-side pacing, for writes only (reads have their own, larger quota). */
+  pace?: Pace;
+  /** Retries after the first attempt. A 401 answered by a token renewal does not count. */
+  maxRetries: number;
+  clock: Clock;
+  random: () => number;
+  /** Once aborted, nothing more is sent for this request; waits end early. */
+  signal?: AbortSignal;
+  /** Called with every attempt's outcome, for the run's counters. */
+  onExchange?(exchange: Exchange): void;
+}
+
+export interface SendResult {
+  /** The last attempt's outcome. */
+  final: Exchange;
+  /** HTTP requests sent for this logical request (0 when interrupted before the first). */
+  attempts: number;
+  /**
+   * Some attempt got no answer after the request may have reached Graph (a dropped connection, a
+   * timeout, or a 504 from Graph's gateway), so an earlier try may have been applied.
+   */
+  lostResponse: boolean;
+  /** The signal aborted before the request could be sent (again); `final` is the last outcome, or an `ABORTED` network exchange. */
+  interrupted: boolean;
+}
+
+/** The code of the network exchange returned when a request was interrupted before its first attempt. */
+export const ABORTED = 'ABORTED';
+
+/**
+ * Sends one logical request until its answer is final (SPEC §3): each attempt first waits for the
+ * run-wide pause gate and, for writes, for the pacer; the policy in `decideRetry` says whether and
+ * when to try again. A 429 (or a 503 with `Retry-After`) closes the gate for the whole run rather
+ * than delaying this request alone. A 401 is retried once after renewing the token, when the
+ * transport can. Never rejects for HTTP or network failures.
+ */
+export async function sendWithRetry(request: GraphRequest, ctx: SendContext): Promise<SendResult> {
+  const { gate, pace, clock, signal } = ctx;
+  let attempts = 0;
+  let renewals = 0;
+  let lostResponse = false;
+  let last: Exchange | undefined;
+  const stop = (): SendResult => ({
+    final: last ?? { kind: 'network', code: ABORTED, message: 'not sent: the run was interrupted' },
+    attempts,
+    lostResponse,
+    interrupted: true,
+  });
+
+  for (;;) {
+    await gate.wait(signal);
+    if (signal?.aborted) return stop();
+    if (pace) {
+      await pace.acquire();
+      // A 429 elsewhere may have closed the gate while this request waited for its turn.
+      await gate.wait(signal);
+      if (signal?.aborted) return stop();
+    }
+
+    attempts++;
+    const exchange = await ctx.transport.send(request);
+    last = exchange;
+    ctx.onExchange?.(exchange);
+    if (answerMayBeLost(exchange)) lostResponse = true;
+    if (exchange.kind === 'response' && pace) feedPace(pace, exchange);
+
+    if (exchange.kind === 'response' && exchange.status === 401 && renewals === 0 && ctx.transport.renewToken) {
+      renewals++;
+      if (await ctx.transport.renewToken()) continue;
+    }
+
+    const decision = decideRetry({
+      attempt: attemptOf(exchange),
+      attemptCount: attempts - renewals,
+      maxRetries: ctx.maxRetries,
+      now: clock.now(),
+      random: ctx.random,
+    });
+    if (!decision.retry) return { final: exchange, attempts, lostResponse, interrupted: false };
+    if (signal?.aborted) return stop();
+    if (decision.pauseAll) gate.pauseUntil(clock.now() + decision.delayMs);
+    else await clock.sleep(decision.delayMs, signal);
+  }
+}
+
+/** A 504 is the gateway giving up on the backend, which may still have applied the request. */
+function answerMayBeLost(exchange: Exchange): boolean {
+  return exchange.kind === 'network' ? mayHaveReachedServer(exchange.code) : exchange.status === 504;
+}
+
+function feedPace(pace: Pace, exchange: Exchange & { kind: 'response' }): void {
+  if (exchange.status === 429) pace.onThrottled();
+  else if (exchange.status >= 200 && exchange.status < 300) pace.onSuccess();
+  const share = exchange.headers['x-ms-throttle-limit-percentage'];
+  if (share !== undefined) pace.onLimitPercentage(Number.parseFloat(share));
+}
+
+function attemptOf(exchange: Exchange): Attempt {
+  if (exchange.kind === 'network') return { kind: 'network', code: exchange.code };
+  const attempt: Attempt = { kind: 'response', status: exchange.status };
+  if (exchange.errorCode !== undefined) attempt.errorCode = exchange.errorCode;
+  const retryAfter = exchange.headers['retry-after'];
+  if (retryAfter !== undefined) attempt.retryAfter = retryAfter;
+  return attempt;
+}
