@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { RunError } from './errors.js';
 import { demoCommand } from './cli/demo-command.js';
 import type { CliIO } from './cli/io.js';
-import { parseNoOptions, parseRunOptions, parseSimulateOptions, parseValidateOptions } from './cli/options.js';
+import { parseConnectionOptions, parseNoOptions, parseRunOptions, parseSimulateOptions, parseValidateOptions } from './cli/options.js';
 import { runCommand } from './cli/run-command.js';
 import { simulateCommand } from './cli/simulate-command.js';
+import { skusCommand } from './cli/skus-command.js';
 import { USAGE } from './cli/usage.js';
 import { validateCommand } from './cli/validate-command.js';
 
@@ -22,6 +23,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         return await runCommand(parseRunOptions(args), io);
       case 'validate':
         return await validateCommand(parseValidateOptions(args), io);
+      case 'skus':
+        return await skusCommand(parseConnectionOptions('skus', args), io);
       case 'simulate':
         return await simulateCommand(parseSimulateOptions(args), io);
       case 'demo':

@@ -83,6 +83,13 @@ export function parseSimulateOptions(args: string[]): SimulateOptions {
   });
 }
 
+/** `skus` takes only the connection options. */
+export function parseConnectionOptions(command: string, args: string[]): ConnectionOptions {
+  const { values, positionals } = parse(args, { ...CONNECTION_FLAGS });
+  if (positionals.length > 0) throw usage(`${command} takes no arguments, got "${positionals[0]}"`);
+  return Object.freeze(connection(values));
+}
+
 export function parseNoOptions(command: string, args: string[]): void {
   const { positionals } = parse(args, {});
   if (positionals.length > 0) throw usage(`${command} takes no arguments, got "${positionals[0]}"`);

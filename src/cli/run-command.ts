@@ -1,11 +1,9 @@
 import { resolve } from 'node:path';
 import { RunError } from '../errors.js';
-import { createGraphClient } from '../graph/graph-client.js';
-import { resolveGraphRoot } from '../graph/graph-root.js';
 import { systemClock } from '../graph/pause-gate.js';
-import { staticTokenProvider } from '../graph/token-provider.js';
 import { runFile } from '../run/run-file.js';
 import { createRunStats } from '../run/run-stats.js';
+import { connectToGraph } from './connection.js';
 import type { CliIO } from './io.js';
 import type { RunOptions } from './options.js';
 import { progressMode, startProgress } from './progress.js';
@@ -14,32 +12,20 @@ import { summaryLines, summaryObject } from './summary.js';
 
 /** `license-batch run`: the CLI adapter over {@link runFile}. Returns the exit code. */
 export async function runCommand(options: RunOptions, io: CliIO): Promise<number> {
-  const root = resolveGraphRoot(options.graphUrl === undefined ? { cloud: options.cloud } : { cloud: options.cloud, graphUrl: options.graphUrl });
-  const token = io.env.GRAPH_ACCESS_TOKEN?.trim();
-  if (!token) {
-    throw new RunError(
-      'AUTH',
-      'No credentials: set GRAPH_ACCESS_TOKEN to a Microsoft Graph bearer token ' +
-        "(e.g. az account get-access-token --resource-type ms-graph --query accessToken -o tsv).",
-    );
-  }
-
   const fromStdin = options.input === '-';
-  const spilled = fromStdin ? await spillStdin(io.stdin) : undefined;
-  const input = spilled?.path ?? options.input;
   const out = options.out ?? defaultResultsPath(fromStdin ? 'stdin.csv' : options.input);
-  if (!fromStdin && resolve(out) === resolve(input)) {
+  if (!fromStdin && resolve(out) === resolve(options.input)) {
     throw new RunError('USAGE', `--out ${out} is the input file itself; choose another results path`);
   }
-
-  const transport = createGraphClient({ root, tokens: staticTokenProvider(token), maxSockets: options.concurrency * 2 });
+  const transport = connectToGraph(options, io.env, options.concurrency * 2);
+  const spilled = fromStdin ? await spillStdin(io.stdin) : undefined;
   const stats = createRunStats(Date.now());
   const mode = progressMode(options, io.stderr);
   const progress = startProgress(stats, mode, io.stderr);
   try {
     const result = await runFile(
       {
-        input,
+        input: spilled?.path ?? options.input,
         out,
         dryRun: options.dryRun,
         strict: options.strict,

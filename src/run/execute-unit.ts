@@ -12,6 +12,8 @@ import type { WorkUnit } from './work-unit.js';
 export interface UnitContext {
   send(request: GraphRequest, kind: RequestKind): Promise<SendResult>;
   now(): Date;
+  /** Why nothing more is sent, once the run is interrupted or stopped: the message of rows left unsent. */
+  stopReason(): string;
 }
 
 const LICENSE_SELECT = '$select=id,usageLocation,assignedLicenses,licenseAssignmentStates';
@@ -30,6 +32,7 @@ export async function executeUnit(unit: WorkUnit, ctx: UnitContext): Promise<Row
   if (location !== undefined) {
     const patch = await ctx.send({ method: 'PATCH', path, body: { usageLocation: location } }, 'usageLocation');
     attempts += patch.attempts;
+    if (patch.interrupted && patch.attempts === 0) return rows.map((row) => unsent(row, ctx.stopReason(), ctx));
     if (!succeeded(patch.final)) {
       const why = failureMessage(patch, 'usageLocation');
       return rows.map((row) => failed(row, patch.final, attempts, `usage location ${location} was not set: ${why}`, ctx));
@@ -38,6 +41,10 @@ export async function executeUnit(unit: WorkUnit, ctx: UnitContext): Promise<Row
 
   const whole = await assign(path, rows, ctx);
   attempts += whole.attempts;
+  if (whole.interrupted && whole.attempts === 0) {
+    const message = location === undefined ? ctx.stopReason() : `usage location set to ${location}; license change ${ctx.stopReason()}`;
+    return rows.map((row) => ({ ...unsent(row, message, ctx), attempts }));
+  }
   if (succeeded(whole.final)) return rows.map((row) => done(row, whole.final, attempts, ctx));
 
   if (whole.lostResponse && status(whole.final) === 400) {
@@ -58,7 +65,11 @@ export async function executeUnit(unit: WorkUnit, ctx: UnitContext): Promise<Row
     for (const row of change) {
       outcomes.set(
         row.row,
-        succeeded(alone.final) ? done(row, alone.final, total, ctx) : failed(row, alone.final, total, failureMessage(alone, 'assignLicense'), ctx),
+        alone.interrupted && alone.attempts === 0
+          ? { ...unsent(row, ctx.stopReason(), ctx), attempts: total }
+          : succeeded(alone.final)
+            ? done(row, alone.final, total, ctx)
+            : failed(row, alone.final, total, failureMessage(alone, 'assignLicense'), ctx),
       );
     }
   }
@@ -98,6 +109,11 @@ function status(exchange: Exchange): number | undefined {
 }
 
 function failureMessage(result: SendResult, kind: RequestKind): string {
+  const why = graphFailure(result, kind);
+  return result.interrupted ? `${why} (the run stopped before another attempt)` : why;
+}
+
+function graphFailure(result: SendResult, kind: RequestKind): string {
   const final = result.final;
   if (final.kind === 'network') {
     return `no answer from Microsoft Graph after ${result.attempts} attempts (${final.code}: ${final.message})`;
@@ -105,6 +121,10 @@ function failureMessage(result: SendResult, kind: RequestKind): string {
   if (final.status === 403) return forbiddenRowMessage(kind, final.errorMessage);
   if (final.errorMessage) return final.errorMessage;
   return `Microsoft Graph answered HTTP ${final.status}`;
+}
+
+function unsent(row: ResolvedRow, message: string, ctx: UnitContext): RowOutcome {
+  return { row: row.row, status: 'not-attempted', message, attempts: 0, completedAt: ctx.now().toISOString() };
 }
 
 function done(row: ResolvedRow, final: Exchange, attempts: number, ctx: UnitContext, note = ''): RowOutcome {

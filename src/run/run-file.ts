@@ -1,5 +1,6 @@
+import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
-import { RunError } from '../errors.js';
+import type { RunError } from '../errors.js';
 import type { GraphRequest, GraphTransport } from '../graph/graph-client.js';
 import { Pace } from '../graph/pace.js';
 import { PauseGate, type Clock } from '../graph/pause-gate.js';
@@ -18,6 +19,7 @@ import { describeChange } from './describe-change.js';
 import { executeUnit, type UnitContext } from './execute-unit.js';
 import type { RunConfig } from './run-config.js';
 import type { RunStats } from './run-stats.js';
+import { readTenantSkus } from './tenant-skus.js';
 import { UserLanes } from './user-lanes.js';
 import { canJoin, newUnit, type WorkUnit } from './work-unit.js';
 
@@ -58,6 +60,8 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
     stats.rowsTotal = scan.rows;
 
     const abort = new AbortController();
+    // Every request waiting on the pause gate or a backoff listens to it; they remove themselves when done.
+    setMaxListeners(0, abort.signal);
     const interrupted = () => deps.signal?.aborted === true;
     deps.signal?.addEventListener('abort', () => abort.abort(), { once: true });
 
@@ -82,11 +86,11 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
           }
         },
       }).then((result) => {
-        stats.retries += result.attempts - 1;
+        stats.retries += Math.max(0, result.attempts - 1);
         return result;
       });
 
-    const catalog = await loadCatalog(scan.namesUsed, send, watch);
+    const catalog = await loadCatalog(scan.namesUsed, send);
     const problems = await findProblems(scan, catalog);
     const invalidRows = scan.invalidRows + problems.size;
     const holdWrites = config.strict && invalidRows > 0;
@@ -107,7 +111,10 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
     const queue = new PQueue({ concurrency: config.concurrency });
     const lanes = new UserLanes();
     const window = new Backpressure(config.concurrency * WINDOW_PER_SLOT);
-    const unitContext: UnitContext = { send, now };
+    /** The message of rows left unsent once the run is interrupted or stopped. */
+    const stopReason = () =>
+      interrupted() ? 'not sent: the run was interrupted' : `not sent: the run stopped (${watch.stopError?.message ?? 'stopped'})`;
+    const unitContext: UnitContext = { send, now, stopReason };
 
     const runUnit = async (unit: WorkUnit): Promise<void> => {
       unit.started = true;
@@ -128,8 +135,6 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
         valuesOf.delete(outcome.row);
       }
     };
-    const stopReason = () =>
-      interrupted() ? 'not sent: the run was interrupted' : `not sent: the run stopped (${watch.stopError?.message ?? 'stopped'})`;
 
     const dispatch = async (unit: WorkUnit) => {
       await window.room();
@@ -203,21 +208,10 @@ function resolve(
  * The tenant's SKUs are read once, and only when a row names a SKU or plan by name: GUID-only
  * files need no lookup (Graph itself rejects an unknown GUID, per row).
  */
-async function loadCatalog(
-  namesUsed: boolean,
-  send: (request: GraphRequest, kind: RequestKind) => Promise<SendResult>,
-  watch: AuthWatch,
-): Promise<SkuCatalog> {
+async function loadCatalog(namesUsed: boolean, send: (request: GraphRequest, kind: RequestKind) => Promise<SendResult>): Promise<SkuCatalog> {
   if (!namesUsed) return createSkuCatalog({});
-  const result = await send({ method: 'GET', path: '/subscribedSkus' }, 'skus');
-  const final = result.final;
-  if (watch.stopError) throw watch.stopError;
-  if (final.kind !== 'response' || final.status !== 200) {
-    const why = final.kind === 'network' ? `${final.code}: ${final.message}` : `HTTP ${final.status} ${final.errorMessage ?? ''}`.trim();
-    throw new RunError('GRAPH_UNAVAILABLE', `Could not read the tenant's SKUs (GET /subscribedSkus): ${why}`);
-  }
-  const tenantSkus = (final.body as { value?: unknown[] } | undefined)?.value ?? [];
-  return createSkuCatalog({ tenantSkus: tenantSkus as never, referenceRows: await loadReferenceTable() });
+  const tenantSkus = await readTenantSkus((request) => send(request, 'skus'));
+  return createSkuCatalog({ tenantSkus, referenceRows: await loadReferenceTable() });
 }
 
 function invalid(record: InputRecord, problem: RowProblem, at: Date): RowOutcome {

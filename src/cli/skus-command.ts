@@ -1,0 +1,41 @@
+import { systemClock, PauseGate } from '../graph/pause-gate.js';
+import { sendWithRetry } from '../graph/send-with-retry.js';
+import { loadReferenceTable } from '../input/reference-table.js';
+import { readTenantSkus, type TenantSku } from '../run/tenant-skus.js';
+import { connectToGraph } from './connection.js';
+import type { CliIO } from './io.js';
+import type { ConnectionOptions } from './options.js';
+
+/**
+ * `license-batch skus`: the tenant's SKUs with what a spreadsheet can call them (display name,
+ * part number, id), seats used and free, and their plans by name.
+ */
+export async function skusCommand(options: ConnectionOptions, io: CliIO): Promise<number> {
+  const transport = connectToGraph(options, io.env, 2);
+  try {
+    const gate = new PauseGate(systemClock);
+    const skus = await readTenantSkus((request) =>
+      sendWithRetry(request, { transport, gate, maxRetries: 6, clock: systemClock, random: Math.random, ...(io.signal ? { signal: io.signal } : {}) }),
+    );
+    const displayNames = new Map<string, string>();
+    for (const row of await loadReferenceTable()) if (!displayNames.has(row.skuId)) displayNames.set(row.skuId, row.productDisplayName);
+    io.stdout.write(formatSkus(skus, displayNames));
+    return 0;
+  } finally {
+    transport.close();
+  }
+}
+
+/** One block per SKU, sorted by part number: a heading line, then its plans. */
+export function formatSkus(skus: readonly TenantSku[], displayNames: ReadonlyMap<string, string>): string {
+  const lines: string[] = [];
+  for (const sku of [...skus].sort((a, b) => a.skuPartNumber.localeCompare(b.skuPartNumber))) {
+    const enabled = sku.prepaidUnits?.enabled ?? 0;
+    const used = sku.consumedUnits ?? 0;
+    const name = displayNames.get(sku.skuId.toLowerCase()) ?? '(no display name in the reference table)';
+    lines.push(`${sku.skuPartNumber}  ${name}  ${sku.skuId.toLowerCase()}  seats: ${used} used of ${enabled}, ${Math.max(0, enabled - used)} free`);
+    const plans = (sku.servicePlans ?? []).map((p) => p.servicePlanName).sort();
+    lines.push(`  plans: ${plans.length > 0 ? plans.join(', ') : '(none)'}`);
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : 'The tenant has no subscribed SKUs.\n';
+}
