@@ -79,3 +79,8 @@ export interface RowOutcome {
   /** ISO 8601. */
   readonly completedAt: string;
 }
+
+/** A row's problem together with the physical line the row starts on, for messages that name both. */
+export interface LocatedProblem extends RowProblem {
+  readonly line: number;
+}
