@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as tick } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../src/simulator/index.js';
+import { csv, readResults, tempDir } from './helpers/cli.js';
+import { SKU, testTenant, upn } from './helpers/tenant.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const ROWS = 300;
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Polls a condition the test cannot be told about directly (another process's progress). */
+async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await tick(10);
+  }
+}
+
+/** Starts a slow run as a child process; resolves its exit code once it ends. */
+async function startSlowRun() {
+  const sim: RunningSimulator = await startSimulator({ tenant: testTenant({ users: ROWS }), behaviour: { latencyMs: 100 } });
+  cleanups.push(() => sim.close());
+  const dir = await tempDir();
+  cleanups.push(() => dir.dispose());
+  const input = await dir.write('in.csv', csv([['upn', 'sku'], ...Array.from({ length: ROWS }, (_, i) => [upn(i + 1), SKU.E3])]));
+  const child = spawn(process.execPath, [CLI, 'run', input, '--graph-url', sim.url, '--concurrency', '4'], {
+    env: { PATH: process.env.PATH, GRAPH_ACCESS_TOKEN: 'test-token' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return { sim, child, exit, out: dir.file('in.results.csv'), stderr: () => stderr };
+}
+
+function applied(sim: RunningSimulator, n: number): boolean {
+  return sim.user(upn(n))!.directLicenses.some((l) => l.skuId === SKU.E3);
+}
+
+describe('interrupting a run', () => {
+  it('on Ctrl-C lets requests in flight finish, marks the rest not-attempted, writes every row once and exits 130', async () => {
+    const run = await startSlowRun();
+    await until(() => run.sim.stats.operations.assignLicense >= 12, 'a dozen writes');
+    run.child.kill('SIGINT');
+    const { code } = await run.exit;
+    expect(code).toBe(130);
+    expect(run.stderr()).toMatch(/stopping/);
+
+    const rows = await readResults(run.out);
+    expect(rows.map((r) => Number(r.row))).toEqual(Array.from({ length: ROWS }, (_, i) => i + 1));
+    const succeeded = rows.filter((r) => r.status === 'succeeded');
+    const unsent = rows.filter((r) => r.status === 'not-attempted');
+    expect(succeeded.length).toBeGreaterThanOrEqual(12);
+    expect(succeeded.length + unsent.length).toBe(ROWS);
+    expect(unsent.length).toBeGreaterThan(ROWS / 2);
+    for (const r of rows) expect(applied(run.sim, Number(r.row)), `row ${r.row} ${r.status}`).toBe(r.status === 'succeeded');
+  });
+
+  it('after a hard kill, the results file holds only outcomes that were confirmed, each complete', async () => {
+    const run = await startSlowRun();
+    await until(() => run.sim.stats.operations.assignLicense >= 12, 'a dozen writes');
+    run.child.kill('SIGKILL');
+    const { signal } = await run.exit;
+    expect(signal).toBe('SIGKILL');
+
+    const records = parse(await readFile(run.out, 'utf8'), { bom: true, columns: true }) as Record<string, string>[];
+    expect(records.length).toBeGreaterThanOrEqual(4);
+    for (const r of records) {
+      expect(r.status).toBe('succeeded');
+      expect(applied(run.sim, Number(r.row))).toBe(true);
+      expect(r.completedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    }
+  });
+});
