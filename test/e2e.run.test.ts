@@ -358,6 +358,20 @@ describe('run: refusing to start', () => {
     expect(result.stderr).toMatch(/http:\/\/graph\.example\.com/);
   });
 
+  it('stops with exit 2 when Graph cannot be reached at all, instead of failing row after row', async () => {
+    const dir = await workspace();
+    const input = await dir.write('in.csv', csv([['upn', 'sku'], ...Array.from({ length: 50 }, (_, i) => [upn(i + 1), SKU.E3])]));
+    const closed = await simulator(testTenant({ users: 1 }));
+    const url = closed.url;
+    await closed.close();
+    const result = await runCli(['run', input, '--graph-url', url, '--max-retries', '1'], { env: TOKEN });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Could not reach Microsoft Graph \(ECONNREFUSED/);
+    const rows = await readResults(dir.file('in.results.csv'));
+    expect(rows).toHaveLength(50);
+    expect(rows.filter((r) => r.status === 'not-attempted').length).toBeGreaterThanOrEqual(42);
+  });
+
   it('needs credentials', async () => {
     const sim = await simulator(testTenant({ users: 1 }));
     const { code, stderr } = await run(sim, csv([['upn', 'sku'], [upn(1), SKU.E3]]), [], {});

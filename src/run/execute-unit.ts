@@ -5,6 +5,7 @@ import type { ResolvedRow, RowOutcome } from '../model.js';
 import { forbiddenRowMessage, type RequestKind } from './auth-watch.js';
 import { describeChange } from './describe-change.js';
 import { licenseStateOf, rowIsInPlace } from './license-state.js';
+import { notAttemptedOutcome } from './row-outcomes.js';
 import { assignLicenseBody, distinctChanges, requestedUsageLocation } from './request-body.js';
 import type { WorkUnit } from './work-unit.js';
 
@@ -124,7 +125,7 @@ function graphFailure(result: SendResult, kind: RequestKind): string {
 }
 
 function unsent(row: ResolvedRow, message: string, ctx: UnitContext): RowOutcome {
-  return { row: row.row, status: 'not-attempted', message, attempts: 0, completedAt: ctx.now().toISOString() };
+  return notAttemptedOutcome(row.row, message, ctx.now());
 }
 
 function done(row: ResolvedRow, final: Exchange, attempts: number, ctx: UnitContext, note = ''): RowOutcome {

@@ -1,10 +1,8 @@
-import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { RunError } from '../errors.js';
 import type { GraphRequest, GraphTransport } from '../graph/graph-client.js';
-import { Pace } from '../graph/pace.js';
-import { PauseGate, type Clock } from '../graph/pause-gate.js';
-import { sendWithRetry, type SendResult } from '../graph/send-with-retry.js';
+import type { Clock } from '../graph/pause-gate.js';
+import type { SendResult } from '../graph/send-with-retry.js';
 import { openInput } from '../input/read-records.js';
 import { parseRow } from '../input/parse-row.js';
 import { loadReferenceTable } from '../input/reference-table.js';
@@ -13,15 +11,17 @@ import { createSkuCatalog, type SkuCatalog } from '../input/sku-catalog.js';
 import type { InputRecord, ResolvedRow, RowOutcome, RowProblem } from '../model.js';
 import { ResultsFile } from '../results/results-file.js';
 import { sortResultsFile } from '../results/sort-results.js';
-import { AuthWatch, type RequestKind } from './auth-watch.js';
+import type { RequestKind } from './auth-watch.js';
 import { Backpressure } from './backpressure.js';
 import { describeChange } from './describe-change.js';
 import { executeUnit, type UnitContext } from './execute-unit.js';
 import type { RunConfig } from './run-config.js';
+import { invalidOutcome, notAttemptedOutcome, plannedOutcome } from './row-outcomes.js';
+import { RunSender } from './run-sender.js';
 import type { RunStats } from './run-stats.js';
 import { readTenantSkus } from './tenant-skus.js';
 import { UserLanes } from './user-lanes.js';
-import { canJoin, newUnit, type WorkUnit } from './work-unit.js';
+import { groupAdjacent, type WorkUnit } from './work-unit.js';
 
 /** The edges a run talks through: the network, time, chance, and the counters it keeps. */
 export interface RunDeps {
@@ -59,36 +59,16 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
   try {
     stats.rowsTotal = scan.rows;
 
-    const abort = new AbortController();
-    // Every request waiting on the pause gate or a backoff listens to it; they remove themselves when done.
-    setMaxListeners(0, abort.signal);
-    const interrupted = () => deps.signal?.aborted === true;
-    deps.signal?.addEventListener('abort', () => abort.abort(), { once: true });
-
-    const gate = new PauseGate(clock);
-    const pace = new Pace({ maxRate: config.maxRate, clock });
-    const watch = new AuthWatch();
-    const send = (request: GraphRequest, kind: RequestKind): Promise<SendResult> =>
-      sendWithRetry(request, {
-        transport: deps.transport,
-        gate,
-        ...(kind === 'assignLicense' || kind === 'usageLocation' ? { pace } : {}),
-        maxRetries: config.maxRetries,
-        clock,
-        random: deps.random,
-        signal: abort.signal,
-        onExchange: (exchange) => {
-          stats.requests++;
-          if (kind === 'assignLicense' || kind === 'usageLocation') stats.writes++;
-          if (exchange.kind === 'response') {
-            if (exchange.status === 429) stats.throttled++;
-            if (watch.observe(kind, exchange.status)) abort.abort();
-          }
-        },
-      }).then((result) => {
-        stats.retries += Math.max(0, result.attempts - 1);
-        return result;
-      });
+    const sender = new RunSender({
+      transport: deps.transport,
+      clock,
+      random: deps.random,
+      stats,
+      maxRetries: config.maxRetries,
+      maxRate: config.maxRate,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    const send = (request: GraphRequest, kind: RequestKind) => sender.send(request, kind);
 
     const catalog = await loadCatalog(scan.namesUsed, send);
     const problems = await findProblems(scan, catalog);
@@ -97,95 +77,80 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
 
     const input = await openInput(config.input, { delimiter: config.delimiter });
     const results = ResultsFile.create(config.out, input.header.names);
-    const valuesOf = new Map<number, readonly string[]>();
-    const record = (values: readonly string[], outcome: RowOutcome) => {
-      results.append(values, outcome);
-      stats.byStatus[outcome.status]++;
-      if (outcome.errorCode && outcome.status !== 'succeeded') {
-        stats.errors.set(outcome.errorCode, (stats.errors.get(outcome.errorCode) ?? 0) + 1);
-      }
-      deps.onOutcome?.(outcome);
-    };
-    const now = () => new Date(clock.now());
+    try {
+      const valuesOf = new Map<number, readonly string[]>();
+      const now = () => new Date(clock.now());
+      const record = (values: readonly string[], outcome: RowOutcome) => {
+        results.append(values, outcome);
+        stats.byStatus[outcome.status]++;
+        if (outcome.errorCode && outcome.status !== 'succeeded') {
+          stats.errors.set(outcome.errorCode, (stats.errors.get(outcome.errorCode) ?? 0) + 1);
+        }
+        deps.onOutcome?.(outcome);
+      };
 
-    const queue = new PQueue({ concurrency: config.concurrency });
-    const lanes = new UserLanes();
-    const window = new Backpressure(config.concurrency * WINDOW_PER_SLOT);
-    /** The message of rows left unsent once the run is interrupted or stopped. */
-    const stopReason = () =>
-      interrupted() ? 'not sent: the run was interrupted' : `not sent: the run stopped (${watch.stopError?.message ?? 'stopped'})`;
-    const unitContext: UnitContext = { send, now, stopReason };
-
-    const runUnit = async (unit: WorkUnit): Promise<void> => {
-      unit.started = true;
-      let outcomes: RowOutcome[];
-      if (abort.signal.aborted) {
-        outcomes = unit.rows.map((row) => notAttempted(row.row, stopReason(), now()));
-      } else {
-        try {
-          outcomes = await executeUnit(unit, unitContext);
-        } catch (error) {
-          // A defect, not a row problem: the row still gets exactly one outcome, and the run goes on.
-          const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;
-          outcomes = unit.rows.map((row) => ({ row: row.row, status: 'failed', errorCode: 'InternalError', message, attempts: 0, completedAt: now().toISOString() }));
+      /** Every row of the second pass: those that cannot or must not be sent get their outcome here; the rest go on. */
+      async function* rowsToSend(): AsyncGenerator<ResolvedRow> {
+        for await (const rec of input.records) {
+          stats.rowsRead++;
+          const resolved = resolve(rec, input.header, problems, catalog);
+          const at = now();
+          if (!resolved.ok) record(rec.values, invalidOutcome(rec.row, resolved.problem, at));
+          else if (holdWrites) record(rec.values, notAttemptedOutcome(rec.row, `not sent: --strict and ${invalidRows} row(s) are invalid`, at));
+          else if (config.dryRun) record(rec.values, plannedOutcome(rec.row, describeChange(resolved.row, 'planned'), at));
+          else if (sender.signal.aborted) record(rec.values, notAttemptedOutcome(rec.row, sender.unsentReason(), at));
+          else {
+            valuesOf.set(rec.row, rec.values);
+            yield resolved.row;
+          }
         }
       }
-      for (const outcome of outcomes) {
-        record(valuesOf.get(outcome.row)!, outcome);
-        valuesOf.delete(outcome.row);
-      }
-    };
 
-    const dispatch = async (unit: WorkUnit) => {
-      await window.room();
-      window.begin();
-      const started = lanes.submit(unit, (u) => queue.add(() => runUnit(u)).finally(() => window.end()));
-      if (!started) window.end();
-    };
+      const unitContext: UnitContext = { send, now, stopReason: () => sender.unsentReason() };
+      const runUnit = async (unit: WorkUnit): Promise<void> => {
+        unit.started = true;
+        const outcomes = await outcomesOf(unit, unitContext, sender.signal);
+        for (const outcome of outcomes) {
+          record(valuesOf.get(outcome.row)!, outcome);
+          valuesOf.delete(outcome.row);
+        }
+      };
 
-    let pending: WorkUnit | undefined;
-    for await (const rec of input.records) {
-      stats.rowsRead++;
-      const resolved = resolve(rec, input.header, problems, catalog);
-      if (!resolved.ok) {
-        record(rec.values, invalid(rec, resolved.problem, now()));
-        continue;
+      const queue = new PQueue({ concurrency: config.concurrency });
+      const lanes = new UserLanes();
+      const window = new Backpressure(config.concurrency * WINDOW_PER_SLOT);
+      for await (const unit of groupAdjacent(rowsToSend())) {
+        await window.room();
+        window.begin();
+        const started = lanes.submit(unit, (u) => queue.add(() => runUnit(u)).finally(() => window.end()));
+        if (!started) window.end();
       }
-      const row = resolved.row;
-      if (holdWrites) {
-        record(rec.values, notAttempted(row.row, `not sent: --strict and ${invalidRows} row(s) are invalid`, now()));
-        continue;
-      }
-      if (config.dryRun) {
-        record(rec.values, { row: row.row, status: 'planned', message: describeChange(row, 'planned'), attempts: 0, completedAt: now().toISOString() });
-        continue;
-      }
-      if (abort.signal.aborted) {
-        record(rec.values, notAttempted(row.row, stopReason(), now()));
-        continue;
-      }
-      valuesOf.set(row.row, rec.values);
-      if (pending && canJoin(pending, row.userKey)) {
-        pending.rows.push(row);
-        continue;
-      }
-      if (pending) await dispatch(pending);
-      pending = newUnit(row);
+      await window.drained();
+    } finally {
+      results.close();
+      await input.close();
     }
-    if (pending) await dispatch(pending);
-    await window.drained();
-    await queue.onIdle();
-
-    results.close();
     if (!results.isInInputOrder) await sortResultsFile(config.out);
 
-    const pausedMs = gate.pausedMs;
-    stats.pausedMs = pausedMs;
-    const stopError = watch.stopError;
-    const exitCode = stopError ? 2 : interrupted() ? 130 : stats.byStatus.failed + stats.byStatus.invalid + stats.byStatus['not-attempted'] > 0 ? 1 : 0;
-    return { exitCode, resultsPath: config.out, pausedMs, ...(stopError ? { stopError } : {}) };
+    stats.pausedMs = sender.pausedMs;
+    const stopError = sender.stopError;
+    const unfinished = stats.byStatus.failed + stats.byStatus.invalid + stats.byStatus['not-attempted'];
+    const exitCode = stopError ? 2 : sender.isInterrupted ? 130 : unfinished > 0 ? 1 : 0;
+    return { exitCode, resultsPath: config.out, pausedMs: sender.pausedMs, ...(stopError ? { stopError } : {}) };
   } finally {
     await scan.dispose();
+  }
+}
+
+/** A unit's outcomes: not attempted once the run has stopped, else what Graph said. */
+async function outcomesOf(unit: WorkUnit, ctx: UnitContext, stopped: AbortSignal): Promise<RowOutcome[]> {
+  if (stopped.aborted) return unit.rows.map((row) => notAttemptedOutcome(row.row, ctx.stopReason(), ctx.now()));
+  try {
+    return await executeUnit(unit, ctx);
+  } catch (error) {
+    // A defect, not a row problem: each row still gets exactly one outcome, and the run goes on.
+    const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;
+    return unit.rows.map((row) => ({ row: row.row, status: 'failed', errorCode: 'InternalError', message, attempts: 0, completedAt: ctx.now().toISOString() }));
   }
 }
 
@@ -212,12 +177,4 @@ async function loadCatalog(namesUsed: boolean, send: (request: GraphRequest, kin
   if (!namesUsed) return createSkuCatalog({});
   const tenantSkus = await readTenantSkus((request) => send(request, 'skus'));
   return createSkuCatalog({ tenantSkus, referenceRows: await loadReferenceTable() });
-}
-
-function invalid(record: InputRecord, problem: RowProblem, at: Date): RowOutcome {
-  return { row: record.row, status: 'invalid', errorCode: problem.errorCode, message: problem.message, attempts: 0, completedAt: at.toISOString() };
-}
-
-function notAttempted(row: number, message: string, at: Date): RowOutcome {
-  return { row, status: 'not-attempted', message, attempts: 0, completedAt: at.toISOString() };
 }
