@@ -10,6 +10,7 @@ import { simulateCommand } from './cli/simulate-command.js';
 import { skusCommand } from './cli/skus-command.js';
 import { USAGE } from './cli/usage.js';
 import { validateCommand } from './cli/validate-command.js';
+import { packageVersion } from './version.js';
 
 /**
  * The command line: picks the command, runs it, and turns a {@link RunError} into its message and
@@ -17,6 +18,10 @@ import { validateCommand } from './cli/validate-command.js';
  */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const [command, ...args] = argv;
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case 'run':
@@ -37,7 +42,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         io.stdout.write(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
       case '--version':
-        io.stdout.write(`${VERSION}\n`);
+        io.stdout.write(`${packageVersion()}\n`);
         return 0;
       default:
         throw new RunError('USAGE', `Unknown command "${command}". Run 'license-batch help' for the commands.`);
@@ -52,8 +57,6 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     return 70;
   }
 }
-
-export const VERSION = '0.1.0';
 
 /** Runs when this file is the program (`license-batch ...`), not when a test imports it. */
 function isEntryPoint(): boolean {

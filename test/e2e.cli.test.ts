@@ -40,3 +40,39 @@ describe('the installed command', () => {
     expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['succeeded', 'failed', 'invalid']));
   });
 });
+
+describe('simulate', () => {
+  it('serves the sample tenant on loopback, says it is a simulator, and stops on Ctrl-C', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../dist/cli.js', import.meta.url)), 'simulate', '--port', '0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+        if (match) resolve(match[1]!);
+      });
+      child.on('close', () => reject(new Error(`simulate ended early: ${stderr}`)));
+    });
+    expect(stderr).toMatch(/NOT Microsoft Graph/);
+    const response = await fetch(`${url}/v1.0/subscribedSkus`, { headers: { authorization: 'Bearer any' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-simulator')).toBe('license-batch');
+    const body = (await response.json()) as { value: { skuPartNumber: string }[] };
+    expect(body.value.map((s) => s.skuPartNumber)).toContain('ENTERPRISEPACK');
+    child.kill('SIGINT');
+    expect(await exit).toBe(0);
+  });
+});
+
+describe('help', () => {
+  it('answers --help after a command', async () => {
+    const result = await spawnCli(['run', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/--max-rate N\|off/);
+  });
+});

@@ -349,6 +349,35 @@ describe('run: throttling and faults', () => {
   });
 });
 
+describe('run: output', () => {
+  it('with --log json, ends with one JSON summary object on standard error', async () => {
+    const sim = await simulator(testTenant({ users: 3 }));
+    const { code, stderr, out } = await run(sim, csv([['upn', 'sku'], [upn(1), SKU.E3], [upn(2), 'NOPE_SKU']]), ['--log', 'json']);
+    expect(code).toBe(1);
+    const last = JSON.parse(stderr.trim().split('\n').at(-1)!);
+    expect(last).toMatchObject({ event: 'summary', rows: 2, statuses: { succeeded: 1, invalid: 1 }, writes: 1, results: out, exitCode: 1 });
+  });
+
+  it('prints a summary with counts per status, frequent errors and the results path', async () => {
+    const sim = await simulator(testTenant({ users: 3 }));
+    const { stderr, out } = await run(sim, csv([['upn', 'sku'], [upn(1), SKU.E3], ['ghost@contoso.example', SKU.E3]]), ['--quiet']);
+    expect(stderr).toMatch(/2 rows in .*succeeded 1, failed 1/);
+    expect(stderr).toMatch(/most frequent errors: Request_ResourceNotFound x1/);
+    expect(stderr).toContain(`results: ${out}`);
+  });
+
+  it('with --dry-run, plans every change and sends no write', async () => {
+    const sim = await simulator(testTenant({ users: 3 }));
+    const { code, rows } = await run(sim, csv([['upn', 'sku', 'disabledplans'], [upn(1), 'ENTERPRISEPACK', 'SWAY'], [upn(2), SKU.EMS, '']]), ['--dry-run']);
+    expect(code).toBe(0);
+    expect(rows.map((r) => [r.status, r.message])).toEqual([
+      ['planned', 'would add ENTERPRISEPACK with 1 plan disabled'],
+      ['planned', 'would add EMS'],
+    ]);
+    expect(sim.stats.operations.assignLicense + sim.stats.operations.patchUser).toBe(0);
+  });
+});
+
 describe('run: refusing to start', () => {
   it('refuses plain http to a host that is not loopback, before any request', async () => {
     const dir = await workspace();

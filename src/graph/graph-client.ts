@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { createRequire } from 'node:module';
 import got from 'got';
+import { packageVersion } from '../version.js';
 import { graphErrorOf, parseBody, requestIdOf } from './graph-error.js';
 import type { TokenProvider } from './token-provider.js';
 
@@ -163,14 +163,4 @@ function networkExchange(error: unknown, token: string): Exchange {
   const raw = error instanceof Error ? error.message : String(error);
   const message = token === '' ? raw : raw.split(token).join('[redacted]');
   return { kind: 'network', code, message };
-}
-
-/** From package.json, one folder above both `src/` and `dist/`. */
-function packageVersion(): string {
-  try {
-    const pkg = createRequire(import.meta.url)('../../package.json') as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }
