@@ -197,7 +197,7 @@ describe('run: structure and validity', () => {
     );
     expect(code).toBe(1);
     expect(rows.map((r) => r.status)).toEqual(['succeeded', 'invalid', 'invalid', 'invalid', 'invalid']);
-    expect(rows[2]!.message).toContain('frobnicate');
+    expect(rows[2]!.message).toMatch(/^row 3 \(line 4\): .*Action.*"frobnicate"/);
     expect(rows[3]!.message).toContain('XX');
     expect(rows[4]!.message).toContain('NOT_A_SKU_HERE');
     expect(rows.slice(1).every((r) => r.httpStatus === '' && r.attempts === '0' && r.errorCode !== '')).toBe(true);

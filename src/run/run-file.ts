@@ -95,7 +95,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
           stats.rowsRead++;
           const resolved = resolve(rec, input.header, problems, catalog);
           const at = now();
-          if (!resolved.ok) record(rec.values, invalidOutcome(rec.row, resolved.problem, at));
+          if (!resolved.ok) record(rec.values, invalidOutcome(rec.row, rec.line, resolved.problem, at));
           else if (holdWrites) record(rec.values, notAttemptedOutcome(rec.row, `not sent: --strict and ${invalidRows} row(s) are invalid`, at));
           else if (config.dryRun) record(rec.values, plannedOutcome(rec.row, describeChange(resolved.row, 'planned'), at));
           else if (sender.signal.aborted) record(rec.values, notAttemptedOutcome(rec.row, sender.unsentReason(), at));
