@@ -23,7 +23,7 @@ export async function demoCommand(io: CliIO): Promise<number> {
     behaviour: {
       latencyMs: 20,
       writeBucket: { capacity: 30, refillPerSecond: 40 },
-      faults: { error503: 0.05, dropBeforeApply: 0.02, dropAfterApply: 0.02 },
+      faults: { error503: 0.03, dropBeforeApply: 0.01, dropAfterApply: 0.01 },
       seed: 7,
     },
   });
