@@ -378,6 +378,38 @@ describe('run: output', () => {
   });
 });
 
+describe('run: JSON $batch (--batch-size)', () => {
+  it('carries up to 20 users\' changes per request, one request in flight per user, every row applied', async () => {
+    const sim = await simulator(testTenant({ users: 400 }), { latencyMs: 5 });
+    const lines = [['upn', 'sku'], ...Array.from({ length: 400 }, (_, i) => [upn(i + 1), i % 2 ? SKU.E3 : 'EMS'])];
+    const { code, rows } = await run(sim, csv(lines), ['--batch-size', '20', '--max-rate', 'off']);
+    expect(code).toBe(0);
+    expect(rows.every((r) => r.status === 'succeeded' && r.httpStatus === '200')).toBe(true);
+    expect(sim.stats.operations.assignLicense).toBe(400);
+    expect(sim.stats.operations.batch).toBeGreaterThanOrEqual(20);
+    expect(sim.stats.requests).toBeLessThan(60);
+    expect(sim.stats.maxInFlightPerUser).toBe(1);
+    expect(directSkus(sim, upn(2))).toEqual({ [SKU.E3]: [] });
+  });
+
+  it('judges each member on its own: faults, throttled members and Graph errors', async () => {
+    const tenant = testTenant({ users: 300 });
+    const sim = await simulator(tenant, {
+      faults: { error503: 0.08, dropBeforeApply: 0.01, dropAfterApply: 0.01 },
+      writeBucket: { capacity: 60, refillPerSecond: 200 },
+      seed: 9,
+    });
+    const lines = [['upn', 'sku'], ...Array.from({ length: 300 }, (_, i) => [i === 7 ? 'ghost@contoso.example' : upn(i + 1), SKU.E3])];
+    const { code, rows } = await run(sim, csv(lines), ['--batch-size', '10', '--max-rate', 'off', '--max-retries', '10']);
+    expect(code).toBe(1);
+    expect(rows[7]).toMatchObject({ status: 'failed', httpStatus: '404', errorCode: 'Request_ResourceNotFound' });
+    expect(rows.filter((r) => r.status !== 'succeeded').map((r) => r.row)).toEqual(['8']);
+    expect(sim.stats.throttled + sim.stats.faults.error503).toBeGreaterThan(0);
+    expect(sim.stats.requestsDuringRetryAfter).toBe(0);
+    for (let n = 1; n <= 300; n++) if (n !== 8) expect(directSkus(sim, upn(n))).toEqual({ [SKU.E3]: [] });
+  });
+});
+
 describe('run: refusing to start', () => {
   it('refuses plain http to a host that is not loopback, before any request', async () => {
     const dir = await workspace();

@@ -17,6 +17,8 @@ export interface RunOptions extends ConnectionOptions {
   readonly maxRetries: number;
   /** undefined: model Graph's published quota. */
   readonly maxRate: number | 'off' | undefined;
+  /** Requests per JSON $batch; 1 sends each request on its own. */
+  readonly batchSize: number;
   readonly noRead: boolean;
   readonly delimiter?: ',' | ';' | '\t';
   readonly log: 'text' | 'json';
@@ -48,6 +50,7 @@ export function parseRunOptions(args: string[]): RunOptions {
     concurrency: { type: 'string' },
     'max-retries': { type: 'string' },
     'max-rate': { type: 'string' },
+    'batch-size': { type: 'string' },
     'no-read': { type: 'boolean' },
     delimiter: { type: 'string' },
     log: { type: 'string' },
@@ -62,6 +65,7 @@ export function parseRunOptions(args: string[]): RunOptions {
     concurrency: integer('--concurrency', values.concurrency, 8, 1, 256),
     maxRetries: integer('--max-retries', values['max-retries'], 6, 0, 50),
     maxRate: maxRate(values['max-rate']),
+    batchSize: integer('--batch-size', values['batch-size'], 1, 1, 20),
     noRead: values['no-read'] === true,
     ...delimiter(values.delimiter),
     log: oneOf('--log', values.log, ['text', 'json'] as const, 'text'),

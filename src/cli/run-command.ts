@@ -32,6 +32,7 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
         concurrency: options.concurrency,
         maxRetries: options.maxRetries,
         maxRate: options.maxRate,
+        batchSize: options.batchSize,
         ...(options.delimiter ? { delimiter: options.delimiter } : {}),
       },
       { transport, clock: systemClock, random: Math.random, stats, ...(io.signal ? { signal: io.signal } : {}) },

@@ -16,6 +16,7 @@ Run options:
   --concurrency N         requests in flight at once (default 8)
   --max-retries N         retries per request for throttling and transient failures (default 6)
   --max-rate N|off        writes per second at the most (default: Graph's published quota, 20/s)
+  --batch-size N          send requests as JSON $batch of up to N (1-20; default 1)
   --no-read               do not read users' current licenses first
   --delimiter ,|;|tab     input delimiter (default: detected from the header line)
   --cloud C               global (default), usgov, usgovdod or china

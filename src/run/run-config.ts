@@ -13,5 +13,7 @@ export interface RunConfig {
   readonly maxRetries: number;
   /** Client-side cap on writes per second, 'off' for no client-side pacing, undefined for Graph's published quota. */
   readonly maxRate: number | 'off' | undefined;
+  /** Requests per JSON `$batch` (1 to 20); 1 sends each on its own. @default 1 */
+  readonly batchSize: number;
   readonly delimiter?: ',' | ';' | '\t';
 }

@@ -66,6 +66,8 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
       stats,
       maxRetries: config.maxRetries,
       maxRate: config.maxRate,
+      batchSize: config.batchSize,
+      concurrency: config.concurrency,
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
     const send = (request: GraphRequest, kind: RequestKind) => sender.send(request, kind);
@@ -116,9 +118,11 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
         }
       };
 
-      const queue = new PQueue({ concurrency: config.concurrency });
+      // With $batch, each of the `concurrency` requests in flight carries up to batchSize users' changes.
+      const slots = config.concurrency * config.batchSize;
+      const queue = new PQueue({ concurrency: slots });
       const lanes = new UserLanes();
-      const window = new Backpressure(config.concurrency * WINDOW_PER_SLOT);
+      const window = new Backpressure(slots * WINDOW_PER_SLOT);
       for await (const unit of groupAdjacent(rowsToSend())) {
         await window.room();
         window.begin();

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { RunError } from '../errors.js';
+import { createBatchingTransport } from '../graph/batching-transport.js';
 import type { GraphRequest, GraphTransport } from '../graph/graph-client.js';
 import { Pace } from '../graph/pace.js';
 import { PauseGate, type Clock } from '../graph/pause-gate.js';
@@ -17,6 +18,10 @@ export interface RunSenderOptions {
   readonly stats: RunStats;
   readonly maxRetries: number;
   readonly maxRate: number | 'off' | undefined;
+  /** Requests per `$batch`; above 1, requests travel as members of `$batch` envelopes. */
+  readonly batchSize: number;
+  /** HTTP requests (envelopes, when batching) in flight at once. */
+  readonly concurrency: number;
   /** Ctrl-C: once aborted, nothing more is sent. */
   readonly signal?: AbortSignal;
 }
@@ -29,6 +34,7 @@ export interface RunSenderOptions {
  */
 export class RunSender {
   readonly #options: RunSenderOptions;
+  readonly #transport: GraphTransport;
   readonly #abort = new AbortController();
   readonly #gate: PauseGate;
   readonly #pace: Pace;
@@ -38,6 +44,10 @@ export class RunSender {
 
   constructor(options: RunSenderOptions) {
     this.#options = options;
+    this.#transport =
+      options.batchSize > 1
+        ? createBatchingTransport(options.transport, { batchSize: options.batchSize, maxInFlight: options.concurrency })
+        : options.transport;
     this.#gate = new PauseGate(options.clock);
     this.#pace = new Pace({ maxRate: options.maxRate, clock: options.clock });
     // Every request waiting on the gate or a backoff listens to this signal, and removes itself when done.
@@ -50,7 +60,7 @@ export class RunSender {
     const { stats } = this.#options;
     const isWrite = kind === 'assignLicense' || kind === 'usageLocation';
     const result = await sendWithRetry(request, {
-      transport: this.#options.transport,
+      transport: this.#transport,
       gate: this.#gate,
       ...(isWrite ? { pace: this.#pace } : {}),
       maxRetries: this.#options.maxRetries,

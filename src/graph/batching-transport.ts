@@ -1,0 +1,64 @@
+import { batchRequest, fromBatchResponse, MAX_BATCH_SIZE } from './batch.js';
+import type { Exchange, GraphRequest, GraphTransport } from './graph-client.js';
+
+export interface BatchingOptions {
+  /** Requests per `$batch` at the most, 2 to 20. */
+  readonly batchSize: number;
+  /** `$batch` envelopes in flight at once: the run's `--concurrency`. */
+  readonly maxInFlight: number;
+}
+
+interface Pending {
+  readonly request: GraphRequest;
+  readonly resolve: (exchange: Exchange) => void;
+}
+
+/**
+ * A transport that carries requests as members of JSON `$batch` envelopes (SPEC §2 step 6).
+ * Requests made in the same turn of the event loop travel together, up to `batchSize` per envelope,
+ * with at most `maxInFlight` envelopes on the wire. Each caller gets its own member's answer as an
+ * ordinary {@link Exchange}, so the retry policy judges every member on its own; when the envelope
+ * itself fails (no answer, a 429, a 5xx, a 401) every member gets that answer, and retries it.
+ */
+export function createBatchingTransport(inner: GraphTransport, options: BatchingOptions): GraphTransport {
+  const { batchSize, maxInFlight } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 2 || batchSize > MAX_BATCH_SIZE) {
+    throw new RangeError(`Invalid option batchSize: expect a whole number from 2 to ${MAX_BATCH_SIZE}, got ${String(batchSize)}`);
+  }
+  let pending: Pending[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+
+  const flush = () => {
+    scheduled = false;
+    while (pending.length > 0 && inFlight < maxInFlight) {
+      const members = pending.slice(0, batchSize);
+      pending = pending.slice(batchSize);
+      inFlight++;
+      void sendEnvelope(members).finally(() => {
+        inFlight--;
+        flush();
+      });
+    }
+  };
+
+  const sendEnvelope = async (members: Pending[]) => {
+    const answer = await inner.send(batchRequest(members.map((m) => m.request)));
+    const exchanges = answer.kind === 'response' && answer.status === 200 ? fromBatchResponse(answer.body, members.length) : members.map(() => answer);
+    members.forEach((member, i) => member.resolve(exchanges[i]!));
+  };
+
+  return {
+    send(request: GraphRequest): Promise<Exchange> {
+      return new Promise((resolve) => {
+        pending.push({ request, resolve });
+        if (pending.length >= batchSize) flush();
+        else if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+    ...(inner.renewToken ? { renewToken: () => inner.renewToken!() } : {}),
+  };
+}
