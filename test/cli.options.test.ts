@@ -33,10 +33,10 @@ describe('run options', () => {
   it('reads every flag', () => {
     const options = parseRunOptions([
       'in.csv', '--out', 'o.csv', '--dry-run', '--strict', '--concurrency', '16', '--max-retries', '0',
-      '--max-rate', 'off', '--batch-size', '20', '--no-read', '--delimiter', 'tab', '--cloud', 'usgov', '--graph-url', 'http://127.0.0.1:9', '--log', 'json', '--quiet',
+      '--max-rate', 'off', '--batch-size', '20', '--usage-location', 'de', '--no-read', '--delimiter', 'tab', '--cloud', 'usgov', '--graph-url', 'http://127.0.0.1:9', '--log', 'json', '--quiet',
     ]);
     expect(options).toMatchObject({
-      out: 'o.csv', dryRun: true, strict: true, concurrency: 16, maxRetries: 0, maxRate: 'off', batchSize: 20, noRead: true,
+      out: 'o.csv', dryRun: true, strict: true, concurrency: 16, maxRetries: 0, maxRate: 'off', batchSize: 20, usageLocation: 'DE', noRead: true,
       delimiter: '\t', cloud: 'usgov', graphUrl: 'http://127.0.0.1:9', log: 'json', quiet: true,
     });
     expect(parseRunOptions(['in.csv', '--max-rate', '12.5']).maxRate).toBe(12.5);
@@ -47,6 +47,7 @@ describe('run options', () => {
     { args: ['in.csv', '--concurrency', 'many'], says: '"many"' },
     { args: ['in.csv', '--max-rate', '-3'], says: '--max-rate' },
     { args: ['in.csv', '--batch-size', '21'], says: 'from 1 to 20' },
+    { args: ['in.csv', '--usage-location', 'XX'], says: '--usage-location' },
     { args: ['in.csv', '--cloud', 'mars'], says: 'global, usgov, usgovdod, china' },
     { args: ['in.csv', '--log', 'xml'], says: '--log' },
     { args: ['in.csv', '--delimiter', '|'], says: '|' },

@@ -159,6 +159,29 @@ describe('run: Graph errors', () => {
   });
 });
 
+describe('run: usage location', () => {
+  it('with --usage-location, gives users that have none the default when a license needs it, and leaves the others alone', async () => {
+    const tenant = testTenant({ users: 2, extraUsers: [{ id: userId(300), userPrincipalName: 'new@contoso.example', usageLocation: null }] });
+    const sim = await simulator(tenant);
+    const lines = csv([['upn', 'sku'], ['new@contoso.example', SKU.E3], [upn(1), SKU.E3]]);
+    const { code, rows } = await run(sim, lines, ['--usage-location', 'de']);
+    expect(code).toBe(0);
+    expect(rows[0]).toMatchObject({ status: 'succeeded', message: 'usage location set to DE (--usage-location); added ENTERPRISEPACK', attempts: '3' });
+    expect(sim.user('new@contoso.example')!.usageLocation).toBe('DE');
+    expect(sim.user(upn(1))!.usageLocation).toBe('US');
+    expect(sim.stats.operations.patchUser).toBe(1);
+  });
+
+  it('without it, a user with no usage location fails with Graph\'s reason', async () => {
+    const tenant = testTenant({ users: 0, extraUsers: [{ id: userId(300), userPrincipalName: 'new@contoso.example', usageLocation: null }] });
+    const sim = await simulator(tenant);
+    const { code, rows } = await run(sim, csv([['upn', 'sku'], ['new@contoso.example', SKU.E3]]));
+    expect(code).toBe(1);
+    expect(rows[0]).toMatchObject({ status: 'failed', httpStatus: '400' });
+    expect(rows[0]!.message).toMatch(/usage location/);
+  });
+});
+
 describe('run: structure and validity', () => {
   it('sends nothing and exits 2 naming line 900 when a quote is left open there', async () => {
     const sim = await simulator(testTenant({ users: 10 }));

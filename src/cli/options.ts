@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { RunError } from '../errors.js';
+import { COUNTRY_CODES } from '../input/country-codes.js';
 import { parseDelimiterOption } from '../input/delimiter.js';
 
 /** Connection options shared by every command that talks to Graph. */
@@ -19,6 +20,8 @@ export interface RunOptions extends ConnectionOptions {
   readonly maxRate: number | 'off' | undefined;
   /** Requests per JSON $batch; 1 sends each request on its own. */
   readonly batchSize: number;
+  /** Usage location given to users that have none, when a license needs one. */
+  readonly usageLocation?: string;
   readonly noRead: boolean;
   readonly delimiter?: ',' | ';' | '\t';
   readonly log: 'text' | 'json';
@@ -51,6 +54,7 @@ export function parseRunOptions(args: string[]): RunOptions {
     'max-retries': { type: 'string' },
     'max-rate': { type: 'string' },
     'batch-size': { type: 'string' },
+    'usage-location': { type: 'string' },
     'no-read': { type: 'boolean' },
     delimiter: { type: 'string' },
     log: { type: 'string' },
@@ -66,6 +70,7 @@ export function parseRunOptions(args: string[]): RunOptions {
     maxRetries: integer('--max-retries', values['max-retries'], 6, 0, 50),
     maxRate: maxRate(values['max-rate']),
     batchSize: integer('--batch-size', values['batch-size'], 1, 1, 20),
+    ...usageLocation(values['usage-location']),
     noRead: values['no-read'] === true,
     ...delimiter(values.delimiter),
     log: oneOf('--log', values.log, ['text', 'json'] as const, 'text'),
@@ -139,6 +144,15 @@ function maxRate(value: string | undefined): number | 'off' | undefined {
     throw usage(`Invalid option --max-rate: expect writes per second (a number above 0) or "off", got "${value}"`);
   }
   return n;
+}
+
+function usageLocation(value: string | undefined): { usageLocation?: string } {
+  if (value === undefined) return {};
+  const code = value.trim().toUpperCase();
+  if (!COUNTRY_CODES.has(code)) {
+    throw usage(`Invalid option --usage-location: expect a two-letter country code (ISO 3166-1, such as US, DE or GB), got "${value}"`);
+  }
+  return { usageLocation: code };
 }
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {

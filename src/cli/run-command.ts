@@ -33,6 +33,7 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
         maxRetries: options.maxRetries,
         maxRate: options.maxRate,
         batchSize: options.batchSize,
+        ...(options.usageLocation ? { defaultUsageLocation: options.usageLocation } : {}),
         ...(options.delimiter ? { delimiter: options.delimiter } : {}),
       },
       { transport, clock: systemClock, random: Math.random, stats, ...(io.signal ? { signal: io.signal } : {}) },

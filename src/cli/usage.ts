@@ -17,6 +17,7 @@ Run options:
   --max-retries N         retries per request for throttling and transient failures (default 6)
   --max-rate N|off        writes per second at the most (default: Graph's published quota, 20/s)
   --batch-size N          send requests as JSON $batch of up to N (1-20; default 1)
+  --usage-location XX     usage location for users that have none, set when a license needs it
   --no-read               do not read users' current licenses first
   --delimiter ,|;|tab     input delimiter (default: detected from the header line)
   --cloud C               global (default), usgov, usgovdod or china

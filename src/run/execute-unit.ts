@@ -15,6 +15,8 @@ export interface UnitContext {
   now(): Date;
   /** Why nothing more is sent, once the run is interrupted or stopped: the message of rows left unsent. */
   stopReason(): string;
+  /** `--usage-location`: set on a user that has none when Graph refuses a license for that reason. */
+  readonly defaultUsageLocation?: string;
 }
 
 const LICENSE_SELECT = '$select=id,usageLocation,assignedLicenses,licenseAssignmentStates';
@@ -40,22 +42,35 @@ export async function executeUnit(unit: WorkUnit, ctx: UnitContext): Promise<Row
     }
   }
 
-  const whole = await assign(path, rows, ctx);
+  let whole = await assign(path, rows, ctx);
   attempts += whole.attempts;
+  let lead = '';
+  const fallback = ctx.defaultUsageLocation;
+  if (fallback !== undefined && location === undefined && lacksUsageLocation(whole.final)) {
+    // Graph says the user has no usage location: give it the run's default and try once more.
+    const patch = await ctx.send({ method: 'PATCH', path, body: { usageLocation: fallback } }, 'usageLocation');
+    attempts += patch.attempts;
+    if (succeeded(patch.final)) {
+      lead = `usage location set to ${fallback} (--usage-location); `;
+      whole = await assign(path, rows, ctx);
+      attempts += whole.attempts;
+    }
+  }
   if (whole.interrupted && whole.attempts === 0) {
     const message = location === undefined ? ctx.stopReason() : `usage location set to ${location}; license change ${ctx.stopReason()}`;
     return rows.map((row) => ({ ...unsent(row, message, ctx), attempts }));
   }
-  if (succeeded(whole.final)) return rows.map((row) => done(row, whole.final, attempts, ctx));
+  const final = whole.final;
+  if (succeeded(final)) return rows.map((row) => done(row, final, attempts, ctx, { lead }));
 
   if (whole.lostResponse && status(whole.final) === 400) {
     const read = await readIfInPlace(path, rows, ctx);
-    if (read) return rows.map((row) => done(row, read, attempts, ctx, ' (confirmed by reading the user after a lost response)'));
+    if (read) return rows.map((row) => done(row, read, attempts, ctx, { lead, tail: ' (confirmed by reading the user after a lost response)' }));
   }
 
   if (status(whole.final) !== 400 || distinctChanges(rows) < 2) {
-    const why = failureMessage(whole, 'assignLicense');
-    return rows.map((row) => failed(row, whole.final, attempts, why, ctx));
+    const why = lead + failureMessage(whole, 'assignLicense');
+    return rows.map((row) => failed(row, final, attempts, why, ctx));
   }
 
   // Each SKU change once on its own; rows that name the same change share its answer.
@@ -69,8 +84,8 @@ export async function executeUnit(unit: WorkUnit, ctx: UnitContext): Promise<Row
         alone.interrupted && alone.attempts === 0
           ? { ...unsent(row, ctx.stopReason(), ctx), attempts: total }
           : succeeded(alone.final)
-            ? done(row, alone.final, total, ctx)
-            : failed(row, alone.final, total, failureMessage(alone, 'assignLicense'), ctx),
+            ? done(row, alone.final, total, ctx, { lead })
+            : failed(row, alone.final, total, lead + failureMessage(alone, 'assignLicense'), ctx),
       );
     }
   }
@@ -128,12 +143,17 @@ function unsent(row: ResolvedRow, message: string, ctx: UnitContext): RowOutcome
   return notAttemptedOutcome(row.row, message, ctx.now());
 }
 
-function done(row: ResolvedRow, final: Exchange, attempts: number, ctx: UnitContext, note = ''): RowOutcome {
+/** Graph's refusal of a license to a user without a usage location. */
+function lacksUsageLocation(exchange: Exchange): boolean {
+  return exchange.kind === 'response' && exchange.status === 400 && /usage location/i.test(exchange.errorMessage ?? '');
+}
+
+function done(row: ResolvedRow, final: Exchange, attempts: number, ctx: UnitContext, words: { lead?: string; tail?: string } = {}): RowOutcome {
   return {
     row: row.row,
     status: 'succeeded',
     ...httpFields(final),
-    message: describeChange(row, 'done') + note,
+    message: (words.lead ?? '') + describeChange(row, 'done') + (words.tail ?? ''),
     attempts,
     completedAt: ctx.now().toISOString(),
   };

@@ -15,5 +15,7 @@ export interface RunConfig {
   readonly maxRate: number | 'off' | undefined;
   /** Requests per JSON `$batch` (1 to 20); 1 sends each on its own. @default 1 */
   readonly batchSize: number;
+  /** `--usage-location`: given to a user that has none when Graph refuses a license for that reason. */
+  readonly defaultUsageLocation?: string;
   readonly delimiter?: ',' | ';' | '\t';
 }

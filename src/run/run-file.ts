@@ -108,7 +108,12 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
         }
       }
 
-      const unitContext: UnitContext = { send, now, stopReason: () => sender.unsentReason() };
+      const unitContext: UnitContext = {
+        send,
+        now,
+        stopReason: () => sender.unsentReason(),
+        ...(config.defaultUsageLocation ? { defaultUsageLocation: config.defaultUsageLocation } : {}),
+      };
       const runUnit = async (unit: WorkUnit): Promise<void> => {
         unit.started = true;
         const outcomes = await outcomesOf(unit, unitContext, sender.signal);
@@ -175,10 +180,12 @@ function resolve(
 
 /**
  * The tenant's SKUs are read once, and only when a row names a SKU or plan by name: GUID-only
- * files need no lookup (Graph itself rejects an unknown GUID, per row).
+ * files need no lookup (Graph itself rejects an unknown GUID, per row), and the product names
+ * table still gives their SKUs a part number for messages.
  */
 async function loadCatalog(namesUsed: boolean, send: (request: GraphRequest, kind: RequestKind) => Promise<SendResult>): Promise<SkuCatalog> {
-  if (!namesUsed) return createSkuCatalog({});
+  const referenceRows = await loadReferenceTable();
+  if (!namesUsed) return createSkuCatalog({ referenceRows });
   const tenantSkus = await readTenantSkus((request) => send(request, 'skus'));
-  return createSkuCatalog({ tenantSkus, referenceRows: await loadReferenceTable() });
+  return createSkuCatalog({ tenantSkus, referenceRows });
 }
