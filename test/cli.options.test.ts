@@ -19,6 +19,7 @@ describe('run options', () => {
       input: 'in.csv',
       cloud: 'global',
       dryRun: false,
+      resume: false,
       strict: false,
       concurrency: 8,
       maxRetries: 6,
@@ -32,11 +33,11 @@ describe('run options', () => {
 
   it('reads every flag', () => {
     const options = parseRunOptions([
-      'in.csv', '--out', 'o.csv', '--dry-run', '--strict', '--concurrency', '16', '--max-retries', '0',
+      'in.csv', '--out', 'o.csv', '--dry-run', '--resume', '--strict', '--concurrency', '16', '--max-retries', '0',
       '--max-rate', 'off', '--batch-size', '20', '--usage-location', 'de', '--no-read', '--delimiter', 'tab', '--cloud', 'usgov', '--graph-url', 'http://127.0.0.1:9', '--log', 'json', '--quiet',
     ]);
     expect(options).toMatchObject({
-      out: 'o.csv', dryRun: true, strict: true, concurrency: 16, maxRetries: 0, maxRate: 'off', batchSize: 20, usageLocation: 'DE', noRead: true,
+      out: 'o.csv', dryRun: true, resume: true, strict: true, concurrency: 16, maxRetries: 0, maxRate: 'off', batchSize: 20, usageLocation: 'DE', noRead: true,
       delimiter: '\t', cloud: 'usgov', graphUrl: 'http://127.0.0.1:9', log: 'json', quiet: true,
     });
     expect(parseRunOptions(['in.csv', '--max-rate', '12.5']).maxRate).toBe(12.5);

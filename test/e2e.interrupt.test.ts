@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.js';
-import { csv, readResults, tempDir } from './helpers/cli.js';
+import { csv, readResults, runCli, tempDir } from './helpers/cli.js';
 import { SKU, testTenant, upn } from './helpers/tenant.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -38,7 +38,7 @@ async function startSlowRun() {
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  return { sim, child, exit, out: dir.file('in.results.csv'), stderr: () => stderr };
+  return { sim, child, exit, input, out: dir.file('in.results.csv'), stderr: () => stderr };
 }
 
 function applied(sim: RunningSimulator, n: number): boolean {
@@ -78,5 +78,16 @@ describe('interrupting a run', () => {
       expect(applied(run.sim, Number(r.row))).toBe(true);
       expect(r.completedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     }
+
+    // --resume finishes the job: every row once, in order, and confirmed rows are not sent again.
+    run.sim.setBehaviour({ latencyMs: 0 });
+    const writesBefore = run.sim.stats.operations.assignLicense;
+    const resumed = await runCli(['run', run.input, '--graph-url', run.sim.url, '--resume'], { env: { GRAPH_ACCESS_TOKEN: 'test-token' } });
+    expect(resumed.code).toBe(0);
+    const rows = await readResults(run.out);
+    expect(rows.map((r) => Number(r.row))).toEqual(Array.from({ length: ROWS }, (_, i) => i + 1));
+    expect(rows.every((r) => r.status === 'succeeded')).toBe(true);
+    expect(run.sim.stats.operations.assignLicense - writesBefore).toBe(ROWS - records.length);
+    for (let n = 1; n <= ROWS; n++) expect(applied(run.sim, n)).toBe(true);
   });
 });

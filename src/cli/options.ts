@@ -13,6 +13,7 @@ export interface RunOptions extends ConnectionOptions {
   readonly input: string;
   readonly out?: string;
   readonly dryRun: boolean;
+  readonly resume: boolean;
   readonly strict: boolean;
   readonly concurrency: number;
   readonly maxRetries: number;
@@ -49,6 +50,7 @@ export function parseRunOptions(args: string[]): RunOptions {
     ...CONNECTION_FLAGS,
     out: { type: 'string' },
     'dry-run': { type: 'boolean' },
+    resume: { type: 'boolean' },
     strict: { type: 'boolean' },
     concurrency: { type: 'string' },
     'max-retries': { type: 'string' },
@@ -65,6 +67,7 @@ export function parseRunOptions(args: string[]): RunOptions {
     ...connection(values),
     ...(values.out !== undefined ? { out: values.out } : {}),
     dryRun: values['dry-run'] === true,
+    resume: values.resume === true,
     strict: values.strict === true,
     concurrency: integer('--concurrency', values.concurrency, 8, 1, 256),
     maxRetries: integer('--max-retries', values['max-retries'], 6, 0, 50),

@@ -28,6 +28,7 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
         input: spilled?.path ?? options.input,
         out,
         dryRun: options.dryRun,
+        resume: options.resume,
         strict: options.strict,
         concurrency: options.concurrency,
         maxRetries: options.maxRetries,

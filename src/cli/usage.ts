@@ -12,6 +12,7 @@ Usage:
 Run options:
   --out F                 results file (default: <input>.results.csv)
   --dry-run               check and plan everything; send no write
+  --resume                keep rows of the results file that succeeded or were skipped; run the rest
   --strict                any invalid row stops the run before any write
   --concurrency N         requests in flight at once (default 8)
   --max-retries N         retries per request for throttling and transient failures (default 6)

@@ -52,9 +52,17 @@ export class ResultsFile {
 
   /** Appends one row: the input values as read, then its outcome. */
   append(values: readonly string[], outcome: RowOutcome): void {
-    this.#write(stringify([[...values, ...outcomeCells(outcome)]], RESULTS_CSV_OPTIONS));
-    if (outcome.row !== this.#lastRow + 1) this.#inOrder = false;
-    this.#lastRow = outcome.row;
+    this.appendCells([...values, ...outcomeCells(outcome)], outcome.row);
+  }
+
+  /**
+   * Appends a row whose cells are already results cells (a row kept by `--resume`). Escaping is
+   * idempotent: a cell escaped before starts with `'`, which is not escaped again.
+   */
+  appendCells(cells: readonly string[], row: number): void {
+    this.#write(stringify([cells], RESULTS_CSV_OPTIONS));
+    if (row !== this.#lastRow + 1) this.#inOrder = false;
+    this.#lastRow = row;
     this.#written++;
   }
 

@@ -5,6 +5,8 @@ export interface RunConfig {
   /** Where outcomes are written. */
   readonly out: string;
   readonly dryRun: boolean;
+  /** Keep the rows of the existing results file that succeeded or were skipped; process the rest. */
+  readonly resume: boolean;
   /** Any invalid row stops the run before any write. */
   readonly strict: boolean;
   /** Requests in flight at once. @default 8 */

@@ -1,3 +1,4 @@
+import { access, rename, rm } from 'node:fs/promises';
 import PQueue from 'p-queue';
 import type { RunError } from '../errors.js';
 import type { GraphRequest, GraphTransport } from '../graph/graph-client.js';
@@ -10,6 +11,7 @@ import { findProblems, scanFile } from '../input/scan-file.js';
 import { createSkuCatalog, type SkuCatalog } from '../input/sku-catalog.js';
 import type { InputRecord, ResolvedRow, RowOutcome, RowProblem } from '../model.js';
 import { ResultsFile } from '../results/results-file.js';
+import { carryOverFinishedRows, type CarriedOver } from '../results/resume.js';
 import { sortResultsFile } from '../results/sort-results.js';
 import type { RequestKind } from './auth-watch.js';
 import { Backpressure } from './backpressure.js';
@@ -78,8 +80,11 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
     const holdWrites = config.strict && invalidRows > 0;
 
     const input = await openInput(config.input, { delimiter: config.delimiter });
+    const previous = config.resume ? await setAside(config.out) : undefined;
     const results = ResultsFile.create(config.out, input.header.names);
     try {
+      const kept = previous === undefined ? undefined : await carryOver(previous, config.out, results, input.header.names, scan.rows);
+      for (const [status, count] of kept?.byStatus ?? []) stats.byStatus[status] += count;
       const valuesOf = new Map<number, readonly string[]>();
       const now = () => new Date(clock.now());
       const record = (values: readonly string[], outcome: RowOutcome) => {
@@ -95,6 +100,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
       async function* rowsToSend(): AsyncGenerator<ResolvedRow> {
         for await (const rec of input.records) {
           stats.rowsRead++;
+          if (kept?.rows.has(rec.row)) continue;
           const resolved = resolve(rec, input.header, problems, catalog);
           const at = now();
           if (!resolved.ok) record(rec.values, invalidOutcome(rec.row, rec.line, resolved.problem, at));
@@ -149,6 +155,38 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
   } finally {
     await scan.dispose();
   }
+}
+
+/**
+ * Moves the results file of an earlier run aside for `--resume`. A copy left aside by a resume that
+ * was itself cut short is the complete one, and is used as it is.
+ */
+async function setAside(out: string): Promise<string | undefined> {
+  const aside = `${out}.previous`;
+  if (await exists(aside)) return aside;
+  if (!(await exists(out))) return undefined;
+  await rename(out, aside);
+  return aside;
+}
+
+/** Copies the finished rows of the file set aside; restores it if it cannot be used. */
+async function carryOver(previous: string, out: string, results: ResultsFile, columns: readonly string[], rows: number): Promise<CarriedOver> {
+  try {
+    const carried = await carryOverFinishedRows(previous, results, columns, rows);
+    await rm(previous);
+    return carried;
+  } catch (error) {
+    results.close();
+    await rename(previous, out);
+    throw error;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A unit's outcomes: not attempted once the run has stopped, else what Graph said. */
