@@ -3,8 +3,9 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RunError } from './errors.js';
 import { demoCommand } from './cli/demo-command.js';
+import { exportCommand } from './cli/export-command.js';
 import type { CliIO } from './cli/io.js';
-import { parseConnectionOptions, parseNoOptions, parseRunOptions, parseSimulateOptions, parseValidateOptions } from './cli/options.js';
+import { parseConnectionOptions, parseExportOptions, parseNoOptions, parseRunOptions, parseSimulateOptions, parseValidateOptions } from './cli/options.js';
 import { runCommand } from './cli/run-command.js';
 import { simulateCommand } from './cli/simulate-command.js';
 import { skusCommand } from './cli/skus-command.js';
@@ -28,6 +29,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         return await runCommand(parseRunOptions(args), io);
       case 'validate':
         return await validateCommand(parseValidateOptions(args), io);
+      case 'export':
+        return await exportCommand(parseExportOptions(args), io);
       case 'skus':
         return await skusCommand(parseConnectionOptions('skus', args), io);
       case 'simulate':

@@ -34,6 +34,12 @@ export interface ValidateOptions {
   readonly delimiter?: ',' | ';' | '\t';
 }
 
+export interface ExportOptions extends ConnectionOptions {
+  readonly out?: string;
+  /** SKUs to export (GUIDs, part numbers or product names); empty for all. */
+  readonly skus: readonly string[];
+}
+
 export interface SimulateOptions {
   readonly port: number;
   readonly tenant?: string;
@@ -95,6 +101,16 @@ export function parseSimulateOptions(args: string[]): SimulateOptions {
   });
 }
 
+export function parseExportOptions(args: string[]): ExportOptions {
+  const { values, positionals } = parse(args, { ...CONNECTION_FLAGS, out: { type: 'string' }, sku: { type: 'string', multiple: true } });
+  if (positionals.length > 0) throw usage(`export takes no arguments, got "${positionals[0]}"`);
+  return Object.freeze({
+    ...connection(values),
+    ...(values.out !== undefined ? { out: values.out as string } : {}),
+    skus: Object.freeze([...((values.sku as string[] | undefined) ?? [])]),
+  });
+}
+
 /** `skus` takes only the connection options. */
 export function parseConnectionOptions(command: string, args: string[]): ConnectionOptions {
   const { values, positionals } = parse(args, { ...CONNECTION_FLAGS });
@@ -107,7 +123,7 @@ export function parseNoOptions(command: string, args: string[]): void {
   if (positionals.length > 0) throw usage(`${command} takes no arguments, got "${positionals[0]}"`);
 }
 
-type FlagSpec = Record<string, { type: 'string' | 'boolean' }>;
+type FlagSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 
 function parse<T extends FlagSpec>(args: string[], options: T) {
   try {

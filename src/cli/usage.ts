@@ -5,6 +5,7 @@ Usage:
   license-batch run <input.csv|-> [options]    apply the file's changes; write a results file
   license-batch validate <input.csv|->         check the file offline (no network)
   license-batch skus [--cloud C] [--graph-url URL]  the tenant's SKUs: names, id, seats, plans
+  license-batch export [--out F] [--sku X]...  current direct assignments, in this tool's input format
   license-batch simulate [--port N] [--tenant F]  serve the built-in Graph simulator on 127.0.0.1
   license-batch demo                           a sample run against the built-in simulator
   license-batch help                           this text

@@ -1,0 +1,80 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { stringify } from 'csv-stringify/sync';
+import { RunError } from '../errors.js';
+import { directAssignmentRows, EXPORT_COLUMNS, type SkuNames } from '../export/direct-assignments.js';
+import { listUsers } from '../graph/list-users.js';
+import { PauseGate, systemClock } from '../graph/pause-gate.js';
+import { sendWithRetry } from '../graph/send-with-retry.js';
+import { loadReferenceTable } from '../input/reference-table.js';
+import { createSkuCatalog } from '../input/sku-catalog.js';
+import { asGuid } from '../input/values.js';
+import { UTF8_BOM } from '../results/results-file.js';
+import { readTenantSkus, type TenantSku } from '../run/tenant-skus.js';
+import { connectToGraph } from './connection.js';
+import type { CliIO } from './io.js';
+import type { ExportOptions } from './options.js';
+
+/**
+ * `license-batch export`: every user's direct assignments in this tool's input format, so that a
+ * tenant's licensing can be kept, reviewed, or applied again. Values are written plain (no formula
+ * escaping): the file is input for this tool, not a report.
+ */
+export async function exportCommand(options: ExportOptions, io: CliIO): Promise<number> {
+  const transport = connectToGraph(options, io.env, 2);
+  try {
+    const gate = new PauseGate(systemClock);
+    const send = (request: Parameters<typeof transport.send>[0]) =>
+      sendWithRetry(request, { transport, gate, maxRetries: 6, clock: systemClock, random: Math.random, ...(io.signal ? { signal: io.signal } : {}) });
+    const tenantSkus = await readTenantSkus(send);
+    const only = options.skus.length > 0 ? await skuFilter(options.skus, tenantSkus) : undefined;
+
+    const out = options.out === undefined ? io.stdout : createWriteStream(options.out);
+    const write = async (text: string) => {
+      if (!out.write(text)) await once(out, 'drain');
+    };
+    const names = namesOf(tenantSkus);
+    let users = 0;
+    let assignments = 0;
+    await write((options.out === undefined ? '' : UTF8_BOM) + stringify([[...EXPORT_COLUMNS]]));
+    for await (const user of listUsers(['id', 'userPrincipalName', 'assignedLicenses', 'licenseAssignmentStates'], send)) {
+      const rows = directAssignmentRows(user, names, only);
+      if (rows.length === 0) continue;
+      users++;
+      assignments += rows.length;
+      await write(stringify(rows));
+    }
+    if (options.out !== undefined) {
+      out.end();
+      await once(out, 'finish');
+    }
+    io.stderr.write(`license-batch: exported ${assignments} direct assignment(s) of ${users} user(s)${options.out === undefined ? '' : ` to ${options.out}`}\n`);
+    return 0;
+  } finally {
+    transport.close();
+  }
+}
+
+/** Part numbers and plan names by id, from the tenant's own SKUs. */
+function namesOf(skus: readonly TenantSku[]): Map<string, SkuNames> {
+  return new Map(
+    skus.map((sku) => [
+      sku.skuId.toLowerCase(),
+      { partNumber: sku.skuPartNumber, plans: new Map((sku.servicePlans ?? []).map((p) => [p.servicePlanId.toLowerCase(), p.servicePlanName])) },
+    ]),
+  );
+}
+
+/** `--sku` values (GUID, part number or product name) as the tenant's SKU ids. */
+async function skuFilter(values: readonly string[], tenantSkus: readonly TenantSku[]): Promise<Set<string>> {
+  const catalog = createSkuCatalog({ tenantSkus, referenceRows: await loadReferenceTable() });
+  const known = new Set(tenantSkus.map((sku) => sku.skuId.toLowerCase()));
+  const ids = new Set<string>();
+  for (const value of values) {
+    const guid = asGuid(value);
+    const id = catalog.canonicalSkuKey(guid === undefined ? { kind: 'name', name: value } : { kind: 'id', id: guid });
+    if (!known.has(id)) throw new RunError('USAGE', `--sku "${value}" is not a SKU this tenant has; run 'license-batch skus' to list them`);
+    ids.add(id);
+  }
+  return ids;
+}

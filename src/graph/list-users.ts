@@ -1,0 +1,34 @@
+import { RunError } from '../errors.js';
+import type { GraphRequest } from './graph-client.js';
+import type { SendResult } from './send-with-retry.js';
+
+/** Graph's largest page of users. */
+const PAGE_SIZE = 999;
+
+/**
+ * Every user of the tenant with the properties named in `select`, page by page, following
+ * `@odata.nextLink`: memory holds one page, not the tenant. A page that cannot be read stops the
+ * listing with a {@link RunError}, since a partial export would look complete.
+ */
+export async function* listUsers(
+  select: readonly string[],
+  send: (request: GraphRequest) => Promise<SendResult>,
+): AsyncGenerator<Record<string, unknown>> {
+  let path: string | undefined = `/users?$select=${select.join(',')}&$top=${PAGE_SIZE}`;
+  while (path !== undefined) {
+    const { final } = await send({ method: 'GET', path });
+    if (final.kind !== 'response' || final.status !== 200) {
+      const why = final.kind === 'network' ? `${final.code}: ${final.message}` : `HTTP ${final.status} ${final.errorMessage ?? ''}`.trim();
+      throw new RunError(final.kind === 'response' && (final.status === 401 || final.status === 403) ? 'AUTH' : 'GRAPH_UNAVAILABLE', `Could not list users (GET /users): ${why}`);
+    }
+    const page = final.body as { value?: Record<string, unknown>[]; '@odata.nextLink'?: string };
+    yield* page.value ?? [];
+    path = page['@odata.nextLink'] === undefined ? undefined : relativeToRoot(page['@odata.nextLink']);
+  }
+}
+
+/** A next link is absolute; requests are relative to the root, which ends in `/v1.0`. */
+function relativeToRoot(link: string): string {
+  const url = new URL(link);
+  return url.pathname.replace(/^.*?\/v1\.0(?=\/)/, '') + url.search;
+}
