@@ -9,7 +9,8 @@ export type RunErrorCode =
   | 'INVALID_ROWS_STRICT'
   | 'URL_REFUSED'
   | 'AUTH'
-  | 'GRAPH_UNAVAILABLE';
+  | 'GRAPH_UNAVAILABLE'
+  | 'RESULTS_UNWRITABLE';
 
 export class RunError extends Error {
   override readonly name = 'RunError';

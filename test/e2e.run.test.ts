@@ -456,6 +456,16 @@ describe('run: refusing to start', () => {
     expect(rows.filter((r) => r.status === 'not-attempted').length).toBeGreaterThanOrEqual(42);
   });
 
+  it('stops with exit 2, sending no write, when the results file cannot be created', async () => {
+    const sim = await simulator(testTenant({ users: 2 }));
+    const dir = await workspace();
+    const input = await dir.write('in.csv', csv([['upn', 'sku'], [upn(1), SKU.E3]]));
+    const result = await runCli(['run', input, '--graph-url', sim.url, '--out', dir.file('missing-folder/out.csv')], { env: TOKEN });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Could not create the results file .*missing-folder\/out\.csv/);
+    expect(sim.stats.operations.assignLicense).toBe(0);
+  });
+
   it('needs credentials', async () => {
     const sim = await simulator(testTenant({ users: 1 }));
     const { code, stderr } = await run(sim, csv([['upn', 'sku'], [upn(1), SKU.E3]]), [], {});

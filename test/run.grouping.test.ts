@@ -89,6 +89,25 @@ describe('UserLanes', () => {
     expect(lanes.size).toBe(0);
   });
 
+  it('starts a user\'s next unit even when the previous one failed', async () => {
+    const lanes = new UserLanes();
+    const started: number[] = [];
+    let failFirst: (error: Error) => void = () => {};
+    lanes.submit(newUnit(resolvedRow(1, 'a@x')), (unit) => {
+      unit.started = true;
+      started.push(1);
+      return new Promise<void>((_, reject) => (failFirst = reject));
+    });
+    await flush();
+    lanes.submit(newUnit(resolvedRow(2, 'a@x')), async (unit) => {
+      unit.started = true;
+      started.push(2);
+    });
+    failFirst(new Error('disk full'));
+    await flush();
+    expect(started).toEqual([1, 2]);
+  });
+
   it('merges rows of a user into that user\'s unit that has not started', async () => {
     const lanes = new UserLanes();
     const { log, start, finish } = controlled();

@@ -40,6 +40,13 @@ export function fixed(n: number, digits = 2): string {
   return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
 }
 
+/** `1000000` -> `1M`, `100000` -> `100k`. */
+export function short(n: number): string {
+  if (n >= 1_000_000 && n % 100_000 === 0) return `${n / 1_000_000}M`;
+  if (n >= 1_000 && n % 1_000 === 0) return `${n / 1_000}k`;
+  return count(n);
+}
+
 const COLUMNS = ['target', 'measured', 'ratio', 'goal', 'result'] as const;
 
 /** The findings as a plain-text table that reads in a terminal and in a CI log alike. */

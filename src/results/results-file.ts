@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
+import { RunError } from '../errors.js';
 import { OUTCOME_COLUMNS, type RowOutcome } from '../model.js';
 
 /** Excel opens a comma-separated file as UTF-8 only when it starts with a BOM. */
@@ -44,7 +45,12 @@ export class ResultsFile {
 
   /** Creates (or truncates) the file and writes the BOM and the header. */
   static create(path: string, inputColumns: readonly string[]): ResultsFile {
-    const fd = openSync(path, 'w');
+    let fd: number;
+    try {
+      fd = openSync(path, 'w');
+    } catch (error) {
+      throw new RunError('RESULTS_UNWRITABLE', `Could not create the results file ${path}: ${(error as Error).message}`);
+    }
     const file = new ResultsFile(path, fd);
     file.#write(UTF8_BOM + stringify([[...inputColumns, ...OUTCOME_COLUMNS]], RESULTS_CSV_OPTIONS));
     return file;
@@ -83,7 +89,11 @@ export class ResultsFile {
   }
 
   #write(text: string): void {
-    if (this.#fd === undefined) throw new Error(`results file ${this.path} is already closed`);
-    writeSync(this.#fd, text);
+    if (this.#fd === undefined) throw new RunError('RESULTS_UNWRITABLE', `The results file ${this.path} is already closed`);
+    try {
+      writeSync(this.#fd, text);
+    } catch (error) {
+      throw new RunError('RESULTS_UNWRITABLE', `Could not write the results file ${this.path}: ${(error as Error).message}`);
+    }
   }
 }

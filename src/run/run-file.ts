@@ -1,6 +1,6 @@
 import { access, rename, rm } from 'node:fs/promises';
 import PQueue from 'p-queue';
-import type { RunError } from '../errors.js';
+import { RunError } from '../errors.js';
 import type { GraphRequest, GraphTransport } from '../graph/graph-client.js';
 import type { Clock } from '../graph/pause-gate.js';
 import type { SendResult } from '../graph/send-with-retry.js';
@@ -123,9 +123,14 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
       const runUnit = async (unit: WorkUnit): Promise<void> => {
         unit.started = true;
         const outcomes = await outcomesOf(unit, unitContext, sender.signal);
-        for (const outcome of outcomes) {
-          record(valuesOf.get(outcome.row)!, outcome);
-          valuesOf.delete(outcome.row);
+        try {
+          for (const outcome of outcomes) {
+            record(valuesOf.get(outcome.row)!, outcome);
+            valuesOf.delete(outcome.row);
+          }
+        } catch (error) {
+          // The results file cannot take more: sending on would change the tenant with no record of it.
+          sender.stop(error instanceof RunError ? error : new RunError('RESULTS_UNWRITABLE', String(error)));
         }
       };
 

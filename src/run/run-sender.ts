@@ -74,13 +74,13 @@ export class RunSender {
         this.#answered = true;
         if (exchange.status === 429) stats.throttled++;
         const refused = this.#watch.observe(kind, exchange.status);
-        if (refused) this.#stop(refused);
+        if (refused) this.stop(refused);
       },
     });
     stats.retries += Math.max(0, result.attempts - 1);
     const final = result.final;
     if (final.kind === 'network' && !this.#answered && UNREACHABLE.has(final.code)) {
-      this.#stop(new RunError('GRAPH_UNAVAILABLE', `Could not reach Microsoft Graph (${final.code}: ${final.message}); nothing was changed.`));
+      this.stop(new RunError('GRAPH_UNAVAILABLE', `Could not reach Microsoft Graph (${final.code}: ${final.message}); nothing was changed.`));
     }
     return result;
   }
@@ -110,7 +110,8 @@ export class RunSender {
     return 'not sent: the run was interrupted';
   }
 
-  #stop(error: RunError): void {
+  /** Stops the run: nothing more is sent, and the run ends with `error` (exit 2). The first reason wins. */
+  stop(error: RunError): void {
     this.#stopError ??= error;
     this.#abort.abort();
   }

@@ -25,12 +25,17 @@ export class UserLanes {
       return false;
     }
     const previous = lane?.tail ?? Promise.resolve();
-    const tail = previous.then(() => start(unit));
+    // A predecessor that failed must not strand the user's later units: they start all the same.
+    const tail = previous.then(
+      () => start(unit),
+      () => start(unit),
+    );
     const next: Lane = { last: unit, tail };
     this.#lanes.set(unit.userKey, next);
-    void tail.finally(() => {
+    const forget = () => {
       if (this.#lanes.get(unit.userKey) === next) this.#lanes.delete(unit.userKey);
-    });
+    };
+    tail.then(forget, forget);
     return true;
   }
 
