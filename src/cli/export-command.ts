@@ -3,17 +3,16 @@ import { once } from 'node:events';
 import { stringify } from 'csv-stringify/sync';
 import { RunError } from '../errors.js';
 import { directAssignmentRows, EXPORT_COLUMNS, type SkuNames } from '../export/direct-assignments.js';
-import { listUsers } from '../graph/list-users.js';
-import { PauseGate, systemClock } from '../graph/pause-gate.js';
-import { sendWithRetry } from '../graph/send-with-retry.js';
+import { listUsers } from '../tenant/list-users.js';
 import { loadReferenceTable } from '../input/reference-table.js';
 import { createSkuCatalog } from '../input/sku-catalog.js';
 import { asGuid } from '../input/values.js';
 import { UTF8_BOM } from '../results/results-file.js';
-import { readTenantSkus, type TenantSku } from '../run/tenant-skus.js';
+import { readTenantSkus, type TenantSku } from '../tenant/tenant-skus.js';
 import { connectToGraph } from './connection.js';
 import type { CliIO } from './io.js';
 import type { ExportOptions } from './options.js';
+import { readSender } from './read-sender.js';
 
 /**
  * `license-batch export`: every user's direct assignments in this tool's input format, so that a
@@ -23,9 +22,7 @@ import type { ExportOptions } from './options.js';
 export async function exportCommand(options: ExportOptions, io: CliIO): Promise<number> {
   const transport = connectToGraph(options, io.env, 2);
   try {
-    const gate = new PauseGate(systemClock);
-    const send = (request: Parameters<typeof transport.send>[0]) =>
-      sendWithRetry(request, { transport, gate, maxRetries: 6, clock: systemClock, random: Math.random, ...(io.signal ? { signal: io.signal } : {}) });
+    const send = readSender(transport, io.signal);
     const tenantSkus = await readTenantSkus(send);
     const only = options.skus.length > 0 ? await skuFilter(options.skus, tenantSkus) : undefined;
 

@@ -1,10 +1,9 @@
-import { systemClock, PauseGate } from '../graph/pause-gate.js';
-import { sendWithRetry } from '../graph/send-with-retry.js';
 import { loadReferenceTable } from '../input/reference-table.js';
-import { readTenantSkus, type TenantSku } from '../run/tenant-skus.js';
+import { readTenantSkus, type TenantSku } from '../tenant/tenant-skus.js';
 import { connectToGraph } from './connection.js';
 import type { CliIO } from './io.js';
 import type { ConnectionOptions } from './options.js';
+import { readSender } from './read-sender.js';
 
 /**
  * `license-batch skus`: the tenant's SKUs with what a spreadsheet can call them (display name,
@@ -13,10 +12,7 @@ import type { ConnectionOptions } from './options.js';
 export async function skusCommand(options: ConnectionOptions, io: CliIO): Promise<number> {
   const transport = connectToGraph(options, io.env, 2);
   try {
-    const gate = new PauseGate(systemClock);
-    const skus = await readTenantSkus((request) =>
-      sendWithRetry(request, { transport, gate, maxRetries: 6, clock: systemClock, random: Math.random, ...(io.signal ? { signal: io.signal } : {}) }),
-    );
+    const skus = await readTenantSkus(readSender(transport, io.signal));
     const displayNames = new Map<string, string>();
     for (const row of await loadReferenceTable()) if (!displayNames.has(row.skuId)) displayNames.set(row.skuId, row.productDisplayName);
     io.stdout.write(formatSkus(skus, displayNames));

@@ -1,12 +1,8 @@
 import { RunError } from '../errors.js';
+import { PERMISSION_HINT } from '../graph/permissions.js';
 
 export type RequestKind = 'assignLicense' | 'usageLocation' | 'read' | 'skus';
 
-/** What the tool needs, named in every authentication message (SPEC §3). */
-export const PERMISSION_HINT =
-  'The app needs the Microsoft Graph application permission LicenseAssignment.ReadWrite.All ' +
-  '(and User.ReadWrite.All to set usage location); for delegated sign-in, the signed-in admin needs ' +
-  'the License Administrator or User Administrator role.';
 
 /**
  * Tells a run that cannot authenticate from a row that is refused: when the first answers of the

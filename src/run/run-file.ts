@@ -21,7 +21,7 @@ import type { RunConfig } from './run-config.js';
 import { invalidOutcome, notAttemptedOutcome, plannedOutcome } from './row-outcomes.js';
 import { RunSender } from './run-sender.js';
 import type { RunStats } from './run-stats.js';
-import { readTenantSkus } from './tenant-skus.js';
+import { readTenantSkus } from '../tenant/tenant-skus.js';
 import { UserLanes } from './user-lanes.js';
 import { groupAdjacent, type WorkUnit } from './work-unit.js';
 

@@ -1,6 +1,6 @@
-import { RunError } from '../errors.js';
-import type { GraphRequest } from './graph-client.js';
-import type { SendResult } from './send-with-retry.js';
+import type { GraphRequest } from '../graph/graph-client.js';
+import type { SendResult } from '../graph/send-with-retry.js';
+import { readFailure } from './read-failure.js';
 
 /** Graph's largest page of users. */
 const PAGE_SIZE = 999;
@@ -8,7 +8,7 @@ const PAGE_SIZE = 999;
 /**
  * Every user of the tenant with the properties named in `select`, page by page, following
  * `@odata.nextLink`: memory holds one page, not the tenant. A page that cannot be read stops the
- * listing with a {@link RunError}, since a partial export would look complete.
+ * listing with an error, since a partial export would look complete.
  */
 export async function* listUsers(
   select: readonly string[],
@@ -17,10 +17,7 @@ export async function* listUsers(
   let path: string | undefined = `/users?$select=${select.join(',')}&$top=${PAGE_SIZE}`;
   while (path !== undefined) {
     const { final } = await send({ method: 'GET', path });
-    if (final.kind !== 'response' || final.status !== 200) {
-      const why = final.kind === 'network' ? `${final.code}: ${final.message}` : `HTTP ${final.status} ${final.errorMessage ?? ''}`.trim();
-      throw new RunError(final.kind === 'response' && (final.status === 401 || final.status === 403) ? 'AUTH' : 'GRAPH_UNAVAILABLE', `Could not list users (GET /users): ${why}`);
-    }
+    if (final.kind !== 'response' || final.status !== 200) throw readFailure('list users (GET /users)', final);
     const page = final.body as { value?: Record<string, unknown>[]; '@odata.nextLink'?: string };
     yield* page.value ?? [];
     path = page['@odata.nextLink'] === undefined ? undefined : relativeToRoot(page['@odata.nextLink']);
