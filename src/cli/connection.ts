@@ -1,27 +1,54 @@
-import { RunError } from '../errors.js';
+import { credentialFrom } from '../auth/credential.js';
+import { tokenProviderFor } from '../auth/token-provider-for.js';
 import { createGraphClient, type GraphTransport } from '../graph/graph-client.js';
 import { resolveGraphRoot } from '../graph/graph-root.js';
-import { staticTokenProvider } from '../graph/token-provider.js';
+import type { TokenProvider } from '../graph/token-provider.js';
+import type { CliIO } from './io.js';
 import type { ConnectionOptions } from './options.js';
+
+export type GraphConnection = GraphTransport & { close(): void };
 
 /**
  * The Graph connection every networked command shares: the root from `--graph-url` or `--cloud`
- * (plain http only to loopback) and the credentials from the environment. Both are checked before
- * any request, so a refused URL or a missing token stops with exit code 2 and nothing sent.
+ * (plain http only to loopback) and a token provider for the credential the environment and the
+ * sign-in flags choose (SPEC §3). The URL, the credential's variables, a certificate file and its
+ * password, and the authority host are all checked here, before any request, so that a problem
+ * stops with exit code 2 and nothing sent.
+ *
+ * The first token is fetched with the first request; {@link openGraphConnection} fetches it up front.
+ * @throws {RunError} `URL_REFUSED` or `AUTH`.
  */
 export function connectToGraph(
   options: ConnectionOptions,
   env: NodeJS.ProcessEnv,
   sockets: number,
-): GraphTransport & { close(): void } {
+  stderr: Pick<NodeJS.WritableStream, 'write'> = process.stderr,
+): GraphConnection {
+  const { root, tokens } = prepare(options, env, stderr);
+  return createGraphClient({ root, tokens, maxSockets: sockets });
+}
+
+/**
+ * {@link connectToGraph}, signed in: the first token is fetched before this resolves, so that a refusal
+ * by the token endpoint (a wrong secret, an unknown app) or an unreachable one stops the command with
+ * exit code 2 before any Graph request, and the device-code prompt comes before any other output.
+ * @throws {RunError} `URL_REFUSED` or `AUTH`.
+ */
+export async function openGraphConnection(options: ConnectionOptions, io: Pick<CliIO, 'env' | 'stderr'>, sockets: number): Promise<GraphConnection> {
+  const { root, tokens } = prepare(options, io.env, io.stderr);
+  await tokens.getToken();
+  return createGraphClient({ root, tokens, maxSockets: sockets });
+}
+
+function prepare(options: ConnectionOptions, env: NodeJS.ProcessEnv, stderr: Pick<NodeJS.WritableStream, 'write'>): { root: string; tokens: TokenProvider } {
   const root = resolveGraphRoot(options.graphUrl === undefined ? { cloud: options.cloud } : { cloud: options.cloud, graphUrl: options.graphUrl });
-  const token = env.GRAPH_ACCESS_TOKEN?.trim();
-  if (!token) {
-    throw new RunError(
-      'AUTH',
-      'No credentials: set GRAPH_ACCESS_TOKEN to a Microsoft Graph bearer token ' +
-        '(e.g. az account get-access-token --resource-type ms-graph --query accessToken -o tsv).',
-    );
-  }
-  return createGraphClient({ root, tokens: staticTokenProvider(token), maxSockets: sockets });
+  const credential = credentialFrom(env, { managedIdentity: options.signIn === 'managed-identity', deviceCode: options.signIn === 'device-code' });
+  const authorityHost = env.AZURE_AUTHORITY_HOST?.trim();
+  const tokens = tokenProviderFor(credential, {
+    graphRoot: root,
+    cloud: options.cloud,
+    ...(authorityHost ? { authorityHost } : {}),
+    prompt: (message) => stderr.write(`license-batch: ${message}\n`),
+  });
+  return { root, tokens };
 }

@@ -3,10 +3,12 @@ import { RunError } from '../errors.js';
 import { COUNTRY_CODES } from '../input/country-codes.js';
 import { parseDelimiterOption } from '../input/delimiter.js';
 
-/** Connection options shared by every command that talks to Graph. */
+/** Connection and sign-in options shared by every command that talks to Graph. */
 export interface ConnectionOptions {
   readonly cloud: 'global' | 'usgov' | 'usgovdod' | 'china';
   readonly graphUrl?: string;
+  /** `--managed-identity` or `--device-code`; absent: sign in from the environment alone. */
+  readonly signIn?: 'managed-identity' | 'device-code';
 }
 
 export interface RunOptions extends ConnectionOptions {
@@ -48,6 +50,8 @@ export interface SimulateOptions {
 const CONNECTION_FLAGS = {
   cloud: { type: 'string' },
   'graph-url': { type: 'string' },
+  'managed-identity': { type: 'boolean' },
+  'device-code': { type: 'boolean' },
 } as const;
 
 /** Parses `run`'s arguments into a complete, frozen set of options; any problem is a usage error. */
@@ -134,10 +138,21 @@ function parse<T extends FlagSpec>(args: string[], options: T) {
   }
 }
 
-function connection(values: { cloud?: string | boolean; 'graph-url'?: string | boolean }): ConnectionOptions {
+function connection(values: {
+  cloud?: string | boolean;
+  'graph-url'?: string | boolean;
+  'managed-identity'?: string | boolean;
+  'device-code'?: string | boolean;
+}): ConnectionOptions {
   const cloud = oneOf('--cloud', values.cloud as string | undefined, ['global', 'usgov', 'usgovdod', 'china'] as const, 'global');
   const graphUrl = values['graph-url'] as string | undefined;
-  return graphUrl === undefined ? { cloud } : { cloud, graphUrl };
+  const managedIdentity = values['managed-identity'] === true;
+  const deviceCode = values['device-code'] === true;
+  if (managedIdentity && deviceCode) {
+    throw usage('--managed-identity and --device-code are two ways to sign in: choose one');
+  }
+  const signIn = managedIdentity ? 'managed-identity' : deviceCode ? 'device-code' : undefined;
+  return { cloud, ...(graphUrl === undefined ? {} : { graphUrl }), ...(signIn === undefined ? {} : { signIn }) };
 }
 
 function onePositional(positionals: string[], command: string, what: string): string {

@@ -4,7 +4,7 @@ export const USAGE = `license-batch: apply Microsoft 365 license changes from a 
 Usage:
   license-batch run <input.csv|-> [options]    apply the file's changes; write a results file
   license-batch validate <input.csv|->         check the file offline (no network)
-  license-batch skus [--cloud C] [--graph-url URL]  the tenant's SKUs: names, id, seats, plans
+  license-batch skus [connection options]      the tenant's SKUs: names, id, seats, plans
   license-batch export [--out F] [--sku X]...  current direct assignments, in this tool's input format
   license-batch simulate [--port N] [--tenant F]  serve the built-in Graph simulator on 127.0.0.1
   license-batch demo                           a sample run against the built-in simulator
@@ -24,11 +24,18 @@ Run options:
   --delimiter ,|;|tab     input delimiter (default: detected from the header line)
   --cloud C               global (default), usgov, usgovdod or china
   --graph-url URL         Graph root, e.g. a simulator: http://127.0.0.1:8080
+  --managed-identity      sign in with the Azure resource's managed identity
+  --device-code           sign in as an admin, with a code shown here
   --log text|json         progress and summary as text lines (default) or JSON objects
   --quiet                 no progress, only the summary
 
-Sign-in: GRAPH_ACCESS_TOKEN holds a bearer token for Microsoft Graph
-(e.g. from 'az account get-access-token --resource-type ms-graph --query accessToken -o tsv').
+Sign-in (first that applies; secrets only from the environment or files):
+  GRAPH_ACCESS_TOKEN      a ready bearer token (e.g. az account get-access-token --resource-type ms-graph)
+  AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET, or + AZURE_CLIENT_CERTIFICATE_PATH
+                          (PEM with key and certificate; AZURE_CLIENT_CERTIFICATE_PASSWORD if encrypted)
+  --managed-identity      the Azure resource's managed identity (AZURE_CLIENT_ID: a user-assigned one)
+  --device-code           an admin signs in in a browser (with AZURE_TENANT_ID + AZURE_CLIENT_ID)
+  AZURE_AUTHORITY_HOST    https login host (default: from --cloud)
 The app or admin needs LicenseAssignment.ReadWrite.All (User.ReadWrite.All to set usage location).
 
 Input columns (header names match case-insensitively, ignoring spaces, _ and -):

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { checkClientAssertion } from './client-assertion.js';
 import { failed, graphErrors, ok, type Outcome } from './graph-errors.js';
 import type { OperationKind } from './routes.js';
 import type { AuthSpec } from './tenant-spec.js';
@@ -24,8 +25,11 @@ export function mayPerform(kind: Exclude<OperationKind, 'batch'>, roles: Readonl
   return ROLES_FOR[kind].some((role) => roles.has(role));
 }
 
-/** Why the token endpoint refused a client. */
-export type ClientRefusal = 'unknown_client' | 'bad_secret';
+/** Why the token endpoint refused a client; a refused assertion carries Entra ID's description. */
+export type ClientRefusal = 'unknown_client' | 'bad_secret' | { readonly assertion: string };
+
+/** How a client proves who it is: a secret, or a `client_assertion` signed with its certificate's key. */
+export type ClientProof = { readonly secret: string } | { readonly assertion: string; readonly audience: string };
 
 /**
  * Who may call: the tokens the tenant file lists, and the tokens this simulator issued (which expire).
@@ -35,6 +39,7 @@ export class TokenAuthority {
   readonly #spec: AuthSpec | undefined;
   readonly #now: Clock;
   readonly #issued = new Map<string, { roles: ReadonlySet<string>; expiresAt: number }>();
+  #issuedCount = 0;
 
   constructor(spec: AuthSpec | undefined, now: Clock = Date.now) {
     this.#spec = spec;
@@ -58,15 +63,38 @@ export class TokenAuthority {
     return ok(issued.roles);
   }
 
-  /** Client credentials: a new token for a known client with the right secret (any client when there is no `auth`). */
-  issue(tenantId: string, clientId: string, secret: string): { token: string } | { refused: ClientRefusal } {
+  /** Tokens issued so far by the token endpoint. */
+  get issuedCount(): number {
+    return this.#issuedCount;
+  }
+
+  /** Forgets every token issued so far, as if they had been revoked: Graph answers them with 401. */
+  revokeIssued(): void {
+    this.#issued.clear();
+  }
+
+  /**
+   * Client credentials: a new token for a known client with the right secret or certificate assertion
+   * (any client when there is no `auth`, any assertion too, as its certificate is not known).
+   */
+  issue(tenantId: string, clientId: string, proof: ClientProof): { token: string } | { refused: ClientRefusal } {
     let roles = ALL_ROLES;
     if (this.#spec !== undefined) {
       const client = this.#spec.clients?.[clientId];
       if (client === undefined) return { refused: 'unknown_client' };
-      if (client.secret !== secret) return { refused: 'bad_secret' };
+      if ('secret' in proof && client.secret !== proof.secret) return { refused: 'bad_secret' };
+      if ('assertion' in proof) {
+        const check = checkClientAssertion(proof.assertion, {
+          clientId,
+          certificatePem: client.certificate,
+          audience: proof.audience,
+          nowSeconds: Math.floor(this.#now() / 1000),
+        });
+        if (!check.ok) return { refused: { assertion: check.description } };
+      }
       roles = new Set(client.roles);
     }
+    this.#issuedCount += 1;
     const issuedAt = this.#now();
     const expiresAt = issuedAt + this.lifetimeSeconds * 1000;
     const token = jwtShaped({

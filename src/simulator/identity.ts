@@ -16,7 +16,7 @@ export interface IdentityContext {
 
 /**
  * The Entra ID endpoints the tool needs, on the simulator's own origin: `POST /{tenant}/oauth2/v2.0/token`
- * (client credentials, secret in the form or as HTTP Basic), `GET /{tenant}/v2.0/.well-known/openid-configuration`
+ * (client credentials, with a secret in the form or as HTTP Basic, or a certificate's `client_assertion`), `GET /{tenant}/v2.0/.well-known/openid-configuration`
  * and its `jwks_uri`. `{tenant}` must be the tenant's id. Returns undefined for any other path.
  */
 export function answerIdentity(
@@ -41,6 +41,8 @@ export function answerIdentity(
   return { status: 200, body: openIdConfiguration(context) };
 }
 
+const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
 function token(form: URLSearchParams, authorization: string | undefined, context: IdentityContext): IdentityAnswer {
   const basic = basicCredentials(authorization);
   const clientId = form.get('client_id') ?? basic?.id;
@@ -58,21 +60,29 @@ function token(form: URLSearchParams, authorization: string | undefined, context
       `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
     );
   }
-  if (!secret) {
+  const assertion = form.get('client_assertion');
+  if (assertion && form.get('client_assertion_type') !== JWT_BEARER) {
+    return oauthError(400, 'invalid_request', `AADSTS50027: client_assertion_type must be ${JWT_BEARER}.`);
+  }
+  if (!secret && !assertion) {
     return oauthError(
       401,
       'invalid_client',
-      "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'. (The simulator accepts secrets only.)",
+      "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
     );
   }
-  const issued = context.authority.issue(context.tenantId, clientId, secret);
+  const audience = `${context.baseUrl}/${context.tenantId}/oauth2/v2.0/token`;
+  const issued = context.authority.issue(context.tenantId, clientId, secret ? { secret } : { assertion: assertion!, audience });
   if ('refused' in issued) {
+    const { refused } = issued;
     return oauthError(
       401,
       'invalid_client',
-      issued.refused === 'unknown_client'
+      refused === 'unknown_client'
         ? `AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${context.tenantId}'.`
-        : `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+        : refused === 'bad_secret'
+          ? `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`
+          : refused.assertion,
     );
   }
   const lifetime = context.authority.lifetimeSeconds;
@@ -83,7 +93,7 @@ function openIdConfiguration({ baseUrl, tenantId }: IdentityContext): unknown {
   const root = `${baseUrl}/${tenantId}`;
   return {
     token_endpoint: `${root}/oauth2/v2.0/token`,
-    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic', 'private_key_jwt'],
     jwks_uri: `${root}/discovery/v2.0/keys`,
     response_modes_supported: ['query', 'fragment', 'form_post'],
     subject_types_supported: ['pairwise'],

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mayPerform, TokenAuthority } from './auth.js';
@@ -25,13 +26,22 @@ export interface SimulatorOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /**
+   * Serve https with this key and certificate (PEM) instead of plain http, so that clients which
+   * insist on https, such as MSAL for its authority, can be pointed at the simulator.
+   */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
 }
 
 export interface RunningSimulator {
-  /** e.g. `http://127.0.0.1:41234`; the Graph root is `${url}/v1.0`, the token endpoint `${url}/{tenantId}/oauth2/v2.0/token`. */
+  /** e.g. `http://127.0.0.1:41234` (`https://` with `tls`); the Graph root is `${url}/v1.0`, the token endpoint `${url}/{tenantId}/oauth2/v2.0/token`. */
   readonly url: string;
   /** Live, mutable counters. */
   readonly stats: SimulatorStats;
+  /** Access tokens the token endpoint has issued so far. */
+  readonly tokensIssued: number;
+  /** Revokes every token the token endpoint issued so far: Graph answers them with 401 from now on. */
+  revokeTokens(): void;
   /** By id or UPN, case-insensitive; a deep copy. */
   user(key: string): UserSnapshot | undefined;
   users(): UserSnapshot[];
@@ -51,7 +61,7 @@ export interface RunningSimulator {
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const spec = validateTenantSpec(options.tenant);
   const behaviour = applyBehaviour(applyBehaviour(DEFAULT_BEHAVIOUR, spec.behaviour, 'tenant behaviour'), options.behaviour);
-  const simulator = new Simulator(spec, behaviour);
+  const simulator = new Simulator(spec, behaviour, options.tls);
   await simulator.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return simulator;
 }
@@ -75,7 +85,9 @@ class Simulator implements RunningSimulator {
   #url = '';
   #closed: Promise<void> | undefined;
 
-  constructor(spec: TenantSpec, behaviour: SimulatorBehaviour) {
+  readonly #scheme: 'http' | 'https';
+
+  constructor(spec: TenantSpec, behaviour: SimulatorBehaviour, tls?: SimulatorOptions['tls']) {
     this.#tenant = new Tenant(spec);
     this.#authority = new TokenAuthority(spec.auth);
     this.#behaviour = behaviour;
@@ -84,13 +96,23 @@ class Simulator implements RunningSimulator {
     this.#inFlight = new InFlight(this.stats);
     // Every request waiting out its latency listens for close().
     setMaxListeners(0, this.#closing.signal);
-    this.#server = createServer({ noDelay: true }, (req, res) => this.#onRequest(req, res));
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res);
+    this.#scheme = tls ? 'https' : 'http';
+    this.#server = tls ? createTlsServer({ noDelay: true, key: tls.key, cert: tls.cert }, onRequest) : createServer({ noDelay: true }, onRequest);
     // Longer than clients' idle timeouts, so that a pooled connection is not closed under a request.
     this.#server.keepAliveTimeout = 30_000;
   }
 
   get url(): string {
     return this.#url;
+  }
+
+  get tokensIssued(): number {
+    return this.#authority.issuedCount;
+  }
+
+  revokeTokens(): void {
+    this.#authority.revokeIssued();
   }
 
   user(key: string): UserSnapshot | undefined {
@@ -120,7 +142,7 @@ class Simulator implements RunningSimulator {
       });
     });
     const address = this.#server.address() as AddressInfo;
-    this.#url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    this.#url = `${this.#scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   }
 
   close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { applyBehaviour, DEFAULT_BEHAVIOUR, type SimulatorBehaviour } from './behaviour.js';
 
 /** A tenant as the simulator's JSON file describes it. GUIDs may be in any case; the simulator answers in lower case. */
@@ -47,9 +48,16 @@ export interface AuthSpec {
   /** Bearer tokens accepted as they are, each with its application permissions (roles). */
   readonly tokens?: Readonly<Record<string, readonly string[]>>;
   /** Confidential clients the token endpoint knows, by client id. */
-  readonly clients?: Readonly<Record<string, { readonly secret: string; readonly roles: readonly string[] }>>;
+  readonly clients?: Readonly<Record<string, ClientSpec>>;
   /** Lifetime of tokens the token endpoint issues, so that tests can see them expire. @default 3599 */
   readonly tokenLifetimeSeconds?: number;
+}
+
+export interface ClientSpec {
+  readonly secret: string;
+  /** PEM of the client's certificate: a signed `client_assertion` whose thumbprint matches it is accepted too. */
+  readonly certificate?: string;
+  readonly roles: readonly string[];
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -153,12 +161,21 @@ function checkAuth(value: unknown): void {
     roleList(`auth.tokens["${token}"]`, roles);
   }
   for (const [clientId, client] of Object.entries(record('auth.clients', auth.clients ?? {}))) {
-    const c = record(`auth.clients["${clientId}"]`, client, ['secret', 'roles'], ['secret', 'roles']);
+    const c = record(`auth.clients["${clientId}"]`, client, ['secret', 'certificate', 'roles'], ['secret', 'roles']);
     text(`auth.clients["${clientId}"].secret`, c.secret);
+    if (c.certificate !== undefined) certificate(`auth.clients["${clientId}"].certificate`, c.certificate);
     roleList(`auth.clients["${clientId}"].roles`, c.roles);
   }
   const lifetime = auth.tokenLifetimeSeconds;
   if (lifetime !== undefined && (typeof lifetime !== 'number' || !(lifetime > 0))) fail('auth.tokenLifetimeSeconds', 'a number > 0', lifetime);
+}
+
+function certificate(where: string, value: unknown): void {
+  try {
+    new X509Certificate(text(where, value));
+  } catch {
+    fail(where, 'a PEM certificate', typeof value === 'string' ? `${value.slice(0, 40)}...` : value);
+  }
 }
 
 function roleList(where: string, value: unknown): void {
