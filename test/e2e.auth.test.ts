@@ -77,10 +77,13 @@ describe('sign-in with an app registration, end to end (real MSAL, simulator tok
     expect(sim.tokensIssued).toBeGreaterThan(1);
   });
 
-  it('a refused secret stops the run with exit 2, names the permission, and never shows the secret', async () => {
+  it.each([
+    { name: 'SKUs by name', sku: 'ENTERPRISEPACK' },
+    { name: 'SKUs by GUID only, so the first Graph request would be a write', sku: SKU.E3 },
+  ])('a refused secret stops the run with exit 2, names the permission, and never shows the secret ($name)', async ({ sku }) => {
     const sim = await simulator(tenant({ clients: { app: { secret: SECRET, roles: ROLES } } }));
     const wrong = 'wrong-Secret~value-0099';
-    const file = await input(e3Rows(2, 'ENTERPRISEPACK'));
+    const file = await input(e3Rows(2, sku));
     const result = await signedInRun(sim, file.path, { AZURE_CLIENT_SECRET: wrong });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/error: Client secret sign-in was refused by https:\/\/127\.0\.0\.1:\d+\/[-0-9a-f]+: invalid_client: AADSTS7000215/);

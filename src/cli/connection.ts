@@ -9,29 +9,13 @@ import type { ConnectionOptions } from './options.js';
 export type GraphConnection = GraphTransport & { close(): void };
 
 /**
- * The Graph connection every networked command shares: the root from `--graph-url` or `--cloud`
- * (plain http only to loopback) and a token provider for the credential the environment and the
- * sign-in flags choose (SPEC §3). The URL, the credential's variables, a certificate file and its
- * password, and the authority host are all checked here, before any request, so that a problem
- * stops with exit code 2 and nothing sent.
- *
- * The first token is fetched with the first request; {@link openGraphConnection} fetches it up front.
- * @throws {RunError} `URL_REFUSED` or `AUTH`.
- */
-export function connectToGraph(
-  options: ConnectionOptions,
-  env: NodeJS.ProcessEnv,
-  sockets: number,
-  stderr: Pick<NodeJS.WritableStream, 'write'> = process.stderr,
-): GraphConnection {
-  const { root, tokens } = prepare(options, env, stderr);
-  return createGraphClient({ root, tokens, maxSockets: sockets });
-}
-
-/**
- * {@link connectToGraph}, signed in: the first token is fetched before this resolves, so that a refusal
- * by the token endpoint (a wrong secret, an unknown app) or an unreachable one stops the command with
- * exit code 2 before any Graph request, and the device-code prompt comes before any other output.
+ * The Graph connection every networked command shares, signed in: the root from `--graph-url` or
+ * `--cloud` (plain http only to loopback) and a token provider for the credential the environment
+ * and the sign-in flags choose (SPEC §3). The URL, the credential's variables, a certificate file and
+ * its password, and the authority host are checked, and the first token fetched, before this
+ * resolves: a refusal by the token endpoint (a wrong secret, an unknown app) or an unreachable one
+ * stops the command with exit code 2 before any Graph request, and the device-code prompt comes
+ * before any other output.
  * @throws {RunError} `URL_REFUSED` or `AUTH`.
  */
 export async function openGraphConnection(options: ConnectionOptions, io: Pick<CliIO, 'env' | 'stderr'>, sockets: number): Promise<GraphConnection> {

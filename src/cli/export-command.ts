@@ -9,7 +9,7 @@ import { createSkuCatalog } from '../input/sku-catalog.js';
 import { asGuid } from '../input/values.js';
 import { UTF8_BOM } from '../results/results-file.js';
 import { readTenantSkus, type TenantSku } from '../tenant/tenant-skus.js';
-import { connectToGraph } from './connection.js';
+import { openGraphConnection } from './connection.js';
 import type { CliIO } from './io.js';
 import type { ExportOptions } from './options.js';
 import { readSender } from './read-sender.js';
@@ -20,7 +20,7 @@ import { readSender } from './read-sender.js';
  * escaping): the file is input for this tool, not a report.
  */
 export async function exportCommand(options: ExportOptions, io: CliIO): Promise<number> {
-  const transport = connectToGraph(options, io.env, 2);
+  const transport = await openGraphConnection(options, io, 2);
   try {
     const send = readSender(transport, io.signal);
     const tenantSkus = await readTenantSkus(send);

@@ -3,7 +3,7 @@ import { RunError } from '../errors.js';
 import { systemClock } from '../graph/pause-gate.js';
 import { runFile } from '../run/run-file.js';
 import { createRunStats } from '../run/run-stats.js';
-import { connectToGraph } from './connection.js';
+import { openGraphConnection } from './connection.js';
 import type { CliIO } from './io.js';
 import type { RunOptions } from './options.js';
 import { progressMode, startProgress } from './progress.js';
@@ -17,7 +17,7 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
   if (!fromStdin && resolve(out) === resolve(options.input)) {
     throw new RunError('USAGE', `--out ${out} is the input file itself; choose another results path`);
   }
-  const transport = connectToGraph(options, io.env, options.concurrency * 2);
+  const transport = await openGraphConnection(options, io, options.concurrency * 2);
   const spilled = fromStdin ? await spillStdin(io.stdin) : undefined;
   const stats = createRunStats(Date.now());
   const mode = progressMode(options, io.stderr);

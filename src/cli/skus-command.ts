@@ -1,6 +1,6 @@
 import { loadReferenceTable } from '../input/reference-table.js';
 import { readTenantSkus, type TenantSku } from '../tenant/tenant-skus.js';
-import { connectToGraph } from './connection.js';
+import { openGraphConnection } from './connection.js';
 import type { CliIO } from './io.js';
 import type { ConnectionOptions } from './options.js';
 import { readSender } from './read-sender.js';
@@ -10,7 +10,7 @@ import { readSender } from './read-sender.js';
  * part number, id), seats used and free, and their plans by name.
  */
 export async function skusCommand(options: ConnectionOptions, io: CliIO): Promise<number> {
-  const transport = connectToGraph(options, io.env, 2);
+  const transport = await openGraphConnection(options, io, 2);
   try {
     const skus = await readTenantSkus(readSender(transport, io.signal));
     const displayNames = new Map<string, string>();
