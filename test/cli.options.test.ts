@@ -37,7 +37,7 @@ describe('run options', () => {
       '--max-rate', 'off', '--batch-size', '20', '--usage-location', 'de', '--no-read', '--delimiter', 'tab', '--cloud', 'usgov', '--graph-url', 'http://127.0.0.1:9', '--log', 'json', '--quiet',
     ]);
     expect(options).toMatchObject({
-      out: 'o.csv', dryRun: true, resume: true, strict: true, concurrency: 16, maxRetries: 0, maxRate: 'off', batchSize: 20, usageLocation: 'DE', noRead: true,
+      out: 'o.csv', dryRun: true, resume: true, strict: true, concurrency: 16, maxRetries: 0, maxRate: 'off', batchSize: 20, defaultUsageLocation: 'DE', noRead: true,
       delimiter: '\t', cloud: 'usgov', graphUrl: 'http://127.0.0.1:9', log: 'json', quiet: true,
     });
     expect(parseRunOptions(['in.csv', '--max-rate', '12.5']).maxRate).toBe(12.5);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { RunError } from '../errors.js';
 import { COUNTRY_CODES } from '../input/country-codes.js';
 import { parseDelimiterOption } from '../input/delimiter.js';
+import type { RunConfig } from '../run/run-config.js';
 
 /** Connection and sign-in options shared by every command that talks to Graph. */
 export interface ConnectionOptions {
@@ -11,22 +12,12 @@ export interface ConnectionOptions {
   readonly signIn?: 'managed-identity' | 'device-code';
 }
 
-export interface RunOptions extends ConnectionOptions {
+/** `run`'s options: the run's own settings (see {@link RunConfig}), with the input and results as given. */
+export interface RunOptions extends ConnectionOptions, Omit<RunConfig, 'input' | 'out'> {
+  /** A path, or `-` for standard input. */
   readonly input: string;
   readonly out?: string;
-  readonly dryRun: boolean;
-  readonly resume: boolean;
-  readonly strict: boolean;
-  readonly concurrency: number;
-  readonly maxRetries: number;
-  /** undefined: model Graph's published quota. */
-  readonly maxRate: number | 'off' | undefined;
-  /** Requests per JSON $batch; 1 sends each request on its own. */
-  readonly batchSize: number;
-  /** Usage location given to users that have none, when a license needs one. */
-  readonly usageLocation?: string;
   readonly noRead: boolean;
-  readonly delimiter?: ',' | ';' | '\t';
   readonly log: 'text' | 'json';
   readonly quiet: boolean;
 }
@@ -83,7 +74,7 @@ export function parseRunOptions(args: string[]): RunOptions {
     maxRetries: integer('--max-retries', values['max-retries'], 6, 0, 50),
     maxRate: maxRate(values['max-rate']),
     batchSize: integer('--batch-size', values['batch-size'], 1, 1, 20),
-    ...usageLocation(values['usage-location']),
+    ...defaultUsageLocation(values['usage-location']),
     noRead: values['no-read'] === true,
     ...delimiter(values.delimiter),
     log: oneOf('--log', values.log, ['text', 'json'] as const, 'text'),
@@ -180,13 +171,13 @@ function maxRate(value: string | undefined): number | 'off' | undefined {
   return n;
 }
 
-function usageLocation(value: string | undefined): { usageLocation?: string } {
+function defaultUsageLocation(value: string | undefined): { defaultUsageLocation?: string } {
   if (value === undefined) return {};
   const code = value.trim().toUpperCase();
   if (!COUNTRY_CODES.has(code)) {
     throw usage(`Invalid option --usage-location: expect a two-letter country code (ISO 3166-1, such as US, DE or GB), got "${value}"`);
   }
-  return { usageLocation: code };
+  return { defaultUsageLocation: code };
 }
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {

@@ -24,19 +24,7 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
   const progress = startProgress(stats, mode, io.stderr);
   try {
     const result = await runFile(
-      {
-        input: spilled?.path ?? options.input,
-        out,
-        dryRun: options.dryRun,
-        resume: options.resume,
-        strict: options.strict,
-        concurrency: options.concurrency,
-        maxRetries: options.maxRetries,
-        maxRate: options.maxRate,
-        batchSize: options.batchSize,
-        ...(options.usageLocation ? { defaultUsageLocation: options.usageLocation } : {}),
-        ...(options.delimiter ? { delimiter: options.delimiter } : {}),
-      },
+      { ...options, input: spilled?.path ?? options.input, out },
       { transport, clock: systemClock, random: Math.random, stats, ...(io.signal ? { signal: io.signal } : {}) },
     );
     progress.stop();
