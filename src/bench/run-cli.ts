@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { runNodeChild, type ChildRun } from './measure.js';
+import { runNodeChild, type ChildOptions, type ChildRun } from './measure.js';
 
 /** The built CLI next to this folder: `dist/cli.js` when this file runs as `dist/bench/run-cli.js`. */
 export const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -23,8 +23,8 @@ export interface CliRun extends ChildRun {
 }
 
 /** Runs `license-batch <args>` as a child process, as an admin or a scheduler would, and measures it. */
-export async function runCli(args: readonly string[], usageDir: string): Promise<CliRun> {
-  const child = await runNodeChild(CLI_PATH, args, { usageDir, env: { GRAPH_ACCESS_TOKEN: 'bench-token' } });
+export async function runCli(args: readonly string[], options: Omit<ChildOptions, 'env'>): Promise<CliRun> {
+  const child = await runNodeChild(CLI_PATH, args, { ...options, env: { GRAPH_ACCESS_TOKEN: 'bench-token' } });
   const summary = child.stderr
     .split('\n')
     .filter((line) => line.startsWith('{"event":"summary"'))

@@ -27,9 +27,9 @@ export async function rerunScenario(ctx: BenchContext): Promise<ScenarioReport> 
     { latencyMs: LATENCY_MS },
     async (simulator): Promise<[CliRun, CliRun]> => {
       const out = ctx.workspace.file('rerun.results.csv');
-      const one = await runCli(runArgs(input, simulator.url, out, flags), ctx.workspace.dir);
+      const one = await runCli(runArgs(input, simulator.url, out, flags), { usageDir: ctx.workspace.dir });
       expectExit(one, 0, 'rerun (first run)');
-      const two = await runCli(runArgs(input, simulator.url, out, flags), ctx.workspace.dir);
+      const two = await runCli(runArgs(input, simulator.url, out, flags), { usageDir: ctx.workspace.dir });
       expectExit(two, 0, 'rerun (second run)');
       await ctx.workspace.remove(out);
       return [one, two];
