@@ -36,8 +36,8 @@ describe('Pace', () => {
   });
 
   it.each([
-    { maxRate: 5, burst: 5, perTenSeconds: 50 },
-    { maxRate: 50, burst: 50, perTenSeconds: 500 },
+    { maxRate: 5, burst: 1, perTenSeconds: 50 },
+    { maxRate: 50, burst: 5, perTenSeconds: 500 },
     { maxRate: 0.5, burst: 1, perTenSeconds: 5 },
   ])('maxRate $maxRate: a burst of $burst, then $perTenSeconds writes per 10 s', async ({ maxRate, burst, perTenSeconds }) => {
     const clock = new ManualClock();
@@ -83,6 +83,11 @@ describe('Pace', () => {
     await clock.advance(1);
     expect(next.granted).toBe(1);
     for (let i = 0; i < 10; i++) pace.onThrottled();
+    expect(pace.rate).toBe(10); // the writes in flight with the first 429: one episode, one cut
+    for (let i = 0; i < 10; i++) {
+      await clock.advance(1000);
+      pace.onThrottled();
+    }
     expect(pace.rate).toBe(1);
   });
 
@@ -109,19 +114,29 @@ describe('Pace', () => {
     expect(pace.rate).toBe(20);
   });
 
-  it('raises the rate again slowly on success, about 1 per second per second, up to the cap', () => {
-    const pace = new Pace({ clock: new ManualClock() });
-    for (let i = 0; i < 5; i++) pace.onThrottled();
-    expect(pace.rate).toBe(1);
+  it('raises the rate again on success, a tenth of the cap per second of sending, up to the cap', () => {
+    const pace = new Pace({ clock: new ManualClock(), maxRate: 100 });
+    pace.onThrottled();
+    expect(pace.rate).toBe(50);
     let successes = 0;
-    while (pace.rate < 10) {
+    while (pace.rate < 100) {
       pace.onSuccess();
       successes++;
     }
-    // From 1 to 10 per second, sending at the rate each second: 1 + 2 + ... + 9 successes.
-    expect(successes).toBeGreaterThanOrEqual(40);
-    expect(successes).toBeLessThanOrEqual(50);
+    // From 50 to 100 per second at +10/s each second: about 5 s of sending, 50 + 60 + ... + 90 = 350 writes.
+    expect(successes).toBeGreaterThanOrEqual(330);
+    expect(successes).toBeLessThanOrEqual(380);
     for (let i = 0; i < 10_000; i++) pace.onSuccess();
+    expect(pace.rate).toBe(100);
+  });
+
+  it('brakes for x-ms-throttle-limit-percentage only while Graph keeps sending it', () => {
+    const pace = new Pace({ clock: new ManualClock() });
+    pace.onLimitPercentage(0.99);
+    expect(pace.rate).toBeCloseTo(2, 9);
+    pace.onLimitPercentage(0.95);
+    expect(pace.rate).toBeCloseTo(10, 9);
+    pace.onLimitPercentage(0); // an answer without the header: the quota is no longer near
     expect(pace.rate).toBe(20);
   });
 

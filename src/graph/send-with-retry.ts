@@ -101,10 +101,11 @@ function answerMayBeLost(exchange: Exchange): boolean {
 }
 
 function feedPace(pace: Pace, exchange: Exchange & { kind: 'response' }): void {
+  // Graph sends the share only past 0.8 of the quota: an answer without it says the quota is not near.
+  const share = exchange.headers['x-ms-throttle-limit-percentage'];
+  pace.onLimitPercentage(share === undefined ? 0 : Number.parseFloat(share));
   if (exchange.status === 429) pace.onThrottled();
   else if (exchange.status >= 200 && exchange.status < 300) pace.onSuccess();
-  const share = exchange.headers['x-ms-throttle-limit-percentage'];
-  if (share !== undefined) pace.onLimitPercentage(Number.parseFloat(share));
 }
 
 function attemptOf(exchange: Exchange): Attempt {
