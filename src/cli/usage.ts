@@ -20,7 +20,7 @@ Run options:
   --max-rate N|off        writes per second at the most (default: Graph's published quota, 20/s)
   --batch-size N          send requests as JSON $batch of up to N (1-20; default 1)
   --usage-location XX     usage location for users that have none, set when a license needs it
-  --no-read               do not read users' current licenses first
+  --no-read               do not read users' licenses before changing them (this version does not yet)
   --delimiter ,|;|tab     input delimiter (default: detected from the header line)
   --cloud C               global (default), usgov, usgovdod or china
   --graph-url URL         Graph root, e.g. a simulator: http://127.0.0.1:8080
