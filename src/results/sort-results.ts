@@ -7,7 +7,7 @@ import { stringify } from 'csv-stringify/sync';
 import { UTF8_BOM } from './results-file.js';
 
 /** Rows sorted in memory at once; larger files are sorted in runs of this size and merged. */
-const DEFAULT_CHUNK_ROWS = 50_000;
+const DEFAULT_CHUNK_ROWS = 20_000;
 
 /** Cells are rewritten exactly as read: they were escaped against formulas when first written. */
 const VERBATIM = { eof: true } as const;
