@@ -36,7 +36,6 @@ export class ResultsFile {
   #fd: number | undefined;
   #lastRow = 0;
   #inOrder = true;
-  #written = 0;
 
   private constructor(path: string, fd: number) {
     this.path = path;
@@ -69,16 +68,11 @@ export class ResultsFile {
     this.#write(stringify([cells], RESULTS_CSV_OPTIONS));
     if (row !== this.#lastRow + 1) this.#inOrder = false;
     this.#lastRow = row;
-    this.#written++;
   }
 
   /** True while every row so far was appended in input order with no gap: no reordering needed. */
   get isInInputOrder(): boolean {
     return this.#inOrder;
-  }
-
-  get rowsWritten(): number {
-    return this.#written;
   }
 
   close(): void {

@@ -33,7 +33,6 @@ export interface RunDeps {
   readonly stats: RunStats;
   /** Aborted on Ctrl-C: in-flight requests finish, the rest become not-attempted. */
   readonly signal?: AbortSignal;
-  readonly onOutcome?: (outcome: RowOutcome) => void;
 }
 
 export interface RunResult {
@@ -93,7 +92,6 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
         if (outcome.errorCode && outcome.status !== 'succeeded') {
           stats.errors.set(outcome.errorCode, (stats.errors.get(outcome.errorCode) ?? 0) + 1);
         }
-        deps.onOutcome?.(outcome);
       };
 
       /** Every row of the second pass: those that cannot or must not be sent get their outcome here; the rest go on. */
