@@ -76,7 +76,7 @@ if (isEntryPoint()) {
   const onSignal = () => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    process.stderr.write('\nlicense-batch: stopping: requests in flight finish, the rest are not attempted (Ctrl-C again to stop at once)\n');
+    process.stderr.write('\nlicense-batch: stopping (Ctrl-C again to stop at once)\n');
     controller.abort();
   };
   process.on('SIGINT', onSignal);

@@ -22,6 +22,7 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
   const stats = createRunStats(Date.now());
   const mode = progressMode(options, io.stderr);
   const progress = startProgress(stats, mode, io.stderr);
+  io.signal?.addEventListener('abort', () => io.stderr.write('license-batch: requests in flight finish; the rest are not attempted\n'), { once: true });
   try {
     const result = await runFile(
       { ...options, input: spilled?.path ?? options.input, out },
