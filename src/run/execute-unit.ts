@@ -63,7 +63,7 @@ export async function executeUnit(unit: WorkUnit, ctx: UnitContext): Promise<Row
   const final = whole.final;
   if (succeeded(final)) return rows.map((row) => done(row, final, attempts, ctx, { lead }));
 
-  if (whole.lostResponse && status(whole.final) === 400) {
+  if (mayAlreadyBeApplied(whole)) {
     const read = await readIfInPlace(path, rows, ctx);
     if (read) return rows.map((row) => done(row, read, attempts, ctx, { lead, tail: ' (confirmed by reading the user after a lost response)' }));
   }
@@ -141,6 +141,16 @@ function graphFailure(result: SendResult, kind: RequestKind): string {
 
 function unsent(row: ResolvedRow, message: string, ctx: UnitContext): RowOutcome {
   return notAttemptedOutcome(row.row, message, ctx.now());
+}
+
+/**
+ * A 400 that may only mean an earlier try of the same body went through (SPEC §3): any 400 after a
+ * lost response, and on a retry the remove's "does not have a corresponding license".
+ */
+function mayAlreadyBeApplied(result: SendResult): boolean {
+  const final = result.final;
+  if (final.kind !== 'response' || final.status !== 400) return false;
+  return result.lostResponse || (result.attempts > 1 && /corresponding license/i.test(final.errorMessage ?? ''));
 }
 
 /** Graph's refusal of a license to a user without a usage location. */
