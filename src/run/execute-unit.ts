@@ -6,7 +6,7 @@ import { forbiddenRowMessage, type RequestKind } from './auth-watch.js';
 import { describeChange } from './describe-change.js';
 import { licenseStateOf, rowIsInPlace } from './license-state.js';
 import { notAttemptedOutcome } from './row-outcomes.js';
-import { assignLicenseBody, distinctChanges, requestedUsageLocation } from './request-body.js';
+import { assignLicenseBody, changesOf, distinctChanges, requestedUsageLocation } from './request-body.js';
 import type { WorkUnit } from './work-unit.js';
 
 /** What executing a unit needs from the run: one way to send (retries, pacing and stats live behind it). */
@@ -105,15 +105,6 @@ async function readIfInPlace(path: string, rows: readonly ResolvedRow[], ctx: Un
   if (read.final.kind !== 'response' || !succeeded(read.final)) return undefined;
   const state = licenseStateOf(read.final.body);
   return rows.every((row) => rowIsInPlace(row, state)) ? read.final : undefined;
-}
-
-function changesOf(rows: readonly ResolvedRow[]): ResolvedRow[][] {
-  const byChange = new Map<string, ResolvedRow[]>();
-  for (const row of rows) {
-    const key = `${row.action}:${row.skuId}`;
-    byChange.set(key, [...(byChange.get(key) ?? []), row]);
-  }
-  return [...byChange.values()];
 }
 
 function succeeded(exchange: Exchange): boolean {

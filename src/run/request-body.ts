@@ -25,7 +25,17 @@ export function requestedUsageLocation(rows: readonly ResolvedRow[]): string | u
   return rows.find((row) => row.usageLocation !== undefined)?.usageLocation;
 }
 
-/** Distinct SKU changes in the rows: a 400 on a body with more than one is retried row by row. */
+/** The rows grouped by the SKU change they ask for (action and SKU), in order of first appearance. */
+export function changesOf(rows: readonly ResolvedRow[]): ResolvedRow[][] {
+  const byChange = new Map<string, ResolvedRow[]>();
+  for (const row of rows) {
+    const key = `${row.action}:${row.skuId}`;
+    byChange.set(key, [...(byChange.get(key) ?? []), row]);
+  }
+  return [...byChange.values()];
+}
+
+/** Distinct SKU changes in the rows: a 400 on a body with more than one is retried change by change. */
 export function distinctChanges(rows: readonly ResolvedRow[]): number {
-  return new Set(rows.map((row) => `${row.action}:${row.skuId}`)).size;
+  return changesOf(rows).length;
 }

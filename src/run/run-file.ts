@@ -41,8 +41,6 @@ export interface RunResult {
   readonly resultsPath: string;
   /** Why the run stopped early, when it did (authentication). The results file is complete all the same. */
   readonly stopError?: RunError;
-  /** Milliseconds the run stood paused by Retry-After. */
-  readonly pausedMs: number;
 }
 
 /** Units in flight or waiting, at the most, before reading pauses. */
@@ -97,7 +95,6 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
       /** Every row of the second pass: those that cannot or must not be sent get their outcome here; the rest go on. */
       async function* rowsToSend(): AsyncGenerator<ResolvedRow> {
         for await (const rec of input.records) {
-          stats.rowsRead++;
           if (kept?.rows.has(rec.row)) continue;
           const resolved = resolve(rec, input.header, problems, catalog);
           const at = now();
@@ -154,7 +151,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
     const stopError = sender.stopError;
     const unfinished = stats.byStatus.failed + stats.byStatus.invalid + stats.byStatus['not-attempted'];
     const exitCode = stopError ? 2 : sender.isInterrupted ? 130 : unfinished > 0 ? 1 : 0;
-    return { exitCode, resultsPath: config.out, pausedMs: sender.pausedMs, ...(stopError ? { stopError } : {}) };
+    return { exitCode, resultsPath: config.out, ...(stopError ? { stopError } : {}) };
   } finally {
     await scan.dispose();
   }

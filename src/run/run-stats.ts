@@ -6,8 +6,6 @@ import type { Status } from '../model.js';
  */
 export interface RunStats {
   readonly startedAt: number;
-  /** Data rows seen so far in the sending pass. */
-  rowsRead: number;
   /** Data rows in the file, known after the whole-file check. */
   rowsTotal: number;
   readonly byStatus: Record<Status, number>;
@@ -28,7 +26,6 @@ export interface RunStats {
 export function createRunStats(now: number): RunStats {
   return {
     startedAt: now,
-    rowsRead: 0,
     rowsTotal: 0,
     byStatus: { succeeded: 0, failed: 0, invalid: 0, skipped: 0, planned: 0, 'not-attempted': 0 },
     writes: 0,
