@@ -26,6 +26,7 @@ describe('run options', () => {
       maxRate: undefined,
       batchSize: 1,
       noRead: false,
+      disabledPlans: 'replace',
       log: 'text',
       quiet: false,
     });

@@ -1,4 +1,4 @@
-import { licenseStateOf } from '../run/license-state.js';
+import { userLicensesOf } from '../tenant/user-licenses.js';
 
 /** The export's columns: this tool's input format, so that an export can be run again. */
 export const EXPORT_COLUMNS = ['UserPrincipalName', 'SkuId', 'DisabledPlans', 'Action'] as const;
@@ -18,7 +18,7 @@ export interface SkuNames {
 export function directAssignmentRows(user: unknown, skus: ReadonlyMap<string, SkuNames>, onlySkus?: ReadonlySet<string>): string[][] {
   const upn = (user as { userPrincipalName?: string }).userPrincipalName ?? (user as { id?: string }).id ?? '';
   const rows: string[][] = [];
-  for (const [skuId, disabled] of licenseStateOf(user).direct) {
+  for (const [skuId, { disabledPlans: disabled }] of userLicensesOf(user).direct) {
     if (onlySkus && !onlySkus.has(skuId)) continue;
     const names = skus.get(skuId);
     const plans = disabled.map((id) => names?.plans.get(id) ?? id).sort();

@@ -1,21 +1,11 @@
 import type { LicenseRow, Ref, ResolvedRow, RowProblem } from '../model.js';
+import type { TenantSku } from '../tenant/tenant-skus.js';
 import type { ConflictKeys } from './find-conflicts.js';
 import type { ReferenceRow } from './reference-table.js';
 import { nameKey, quote } from './values.js';
 
 /** The part of a Graph `subscribedSku` the catalog reads. */
-export interface SubscribedSkuLike {
-  readonly skuId: string;
-  readonly skuPartNumber: string;
-  readonly prepaidUnits?: { readonly enabled?: number };
-  readonly consumedUnits?: number;
-  readonly servicePlans?: readonly {
-    readonly servicePlanId: string;
-    readonly servicePlanName: string;
-    /** `User` or `Company`; company-level plans are not switched per user. */
-    readonly appliesTo?: string;
-  }[];
-}
+export type SubscribedSkuLike = Pick<TenantSku, 'skuId' | 'skuPartNumber' | 'servicePlans'>;
 
 export type ResolvedResult = { readonly ok: true; readonly row: ResolvedRow } | { readonly ok: false; readonly problem: RowProblem };
 

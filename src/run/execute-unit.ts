@@ -2,109 +2,165 @@ import type { Exchange, GraphRequest } from '../graph/graph-client.js';
 import type { SendResult } from '../graph/send-with-retry.js';
 import { userPath } from '../graph/user-path.js';
 import type { ResolvedRow, RowOutcome } from '../model.js';
+import { rowChangeInWords, type Change, type UnitPlan } from '../plan/plan-unit.js';
+import { skuName, type SkuDirectory } from '../plan/sku-facts.js';
+import type { UserRead } from '../tenant/read-users.js';
+import type { UserLicenses } from '../tenant/user-licenses.js';
 import { forbiddenRowMessage, type RequestKind } from './auth-watch.js';
-import { describeChange } from './describe-change.js';
-import { licenseStateOf, rowIsInPlace } from './license-state.js';
+import { assignLicenseBody } from './request-body.js';
 import { notAttemptedOutcome } from './row-outcomes.js';
-import { assignLicenseBody, changesOf, distinctChanges, requestedUsageLocation } from './request-body.js';
-import type { WorkUnit } from './work-unit.js';
 
 /** What executing a unit needs from the run: one way to send (retries, pacing and stats live behind it). */
 export interface UnitContext {
   send(request: GraphRequest, kind: RequestKind): Promise<SendResult>;
+  /** Reads the user's licenses, to settle a write whose answer was lost. */
+  readUser(key: string): Promise<UserRead>;
+  /** Waits between reads that do not yet show a write (the directory is eventually consistent). */
+  sleep(ms: number): Promise<void>;
   now(): Date;
+  readonly skus: SkuDirectory;
   /** Why nothing more is sent, once the run is interrupted or stopped: the message of rows left unsent. */
   stopReason(): string;
-  /** `--usage-location`: set on a user that has none when Graph refuses a license for that reason. */
+  /** `--usage-location` under `--no-read`: set on a user that has none when Graph refuses a license for that reason. */
   readonly defaultUsageLocation?: string;
 }
 
-const LICENSE_SELECT = '$select=id,usageLocation,assignedLicenses,licenseAssignmentStates';
+/** What a unit's execution gave: an outcome per row, and which changes Graph applied. */
+export interface UnitResult {
+  readonly outcomes: RowOutcome[];
+  readonly applied: ReadonlySet<Change>;
+  /** Every change and the PATCH went through: the user is as the plan's `after` says. */
+  readonly complete: boolean;
+}
+
+/** Waits before reading again a user whose read does not yet show a write: about 7 s in all. */
+const SETTLE_WAITS_MS = [1000, 2000, 4000];
 
 /**
- * Applies one user's rows: the usage location first when a row asks for one, then one
- * assignLicense body for all rows. A 400 on a body of several changes is retried change by
- * change, so that one bad row does not fail its neighbours. Returns one outcome per row.
+ * Carries out a unit's plan: rows the plan skipped or failed get that outcome; the usage-location
+ * PATCH goes first; then one assignLicense body for every change. A 400 on a body of several
+ * changes is retried change by change, so that one bad row does not fail its neighbours; a refusal
+ * that may only mean an earlier try went through is settled by reading the user (SPEC §3).
  */
-export async function executeUnit(unit: WorkUnit, ctx: UnitContext): Promise<RowOutcome[]> {
-  const rows = unit.rows;
-  const path = userPath(unit.user);
-  let attempts = 0;
+export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], ctx: UnitContext): Promise<UnitResult> {
+  const outcomes = new Map<number, RowOutcome>();
+  const applied = new Set<Change>();
+  const sending = rows.filter((row) => plan.decisions.get(row.row)?.kind === 'send');
+  for (const row of rows) {
+    const decision = plan.decisions.get(row.row);
+    if (decision?.kind === 'skip') outcomes.set(row.row, { row: row.row, status: 'skipped', message: decision.message, attempts: 0, completedAt: ctx.now().toISOString() });
+    else if (decision?.kind === 'fail') outcomes.set(row.row, localFailure(row, decision.errorCode, decision.message, ctx));
+  }
+  const finish = (complete: boolean): UnitResult => ({ outcomes: rows.map((row) => outcomes.get(row.row)!), applied, complete });
+  if (sending.length === 0) return finish(true);
 
-  const location = requestedUsageLocation(rows);
-  if (location !== undefined) {
-    const patch = await ctx.send({ method: 'PATCH', path, body: { usageLocation: location } }, 'usageLocation');
+  const path = userPath(plan.user);
+  let attempts = 0;
+  let lead = '';
+  if (plan.usageLocation) {
+    const { value } = plan.usageLocation;
+    const patch = await ctx.send({ method: 'PATCH', path, body: { usageLocation: value } }, 'usageLocation');
     attempts += patch.attempts;
-    if (patch.interrupted && patch.attempts === 0) return rows.map((row) => unsent(row, ctx.stopReason(), ctx));
+    if (patch.interrupted && patch.attempts === 0) {
+      for (const row of sending) outcomes.set(row.row, notAttemptedOutcome(row.row, ctx.stopReason(), ctx.now()));
+      return finish(false);
+    }
     if (!succeeded(patch.final)) {
-      const why = failureMessage(patch, 'usageLocation');
-      return rows.map((row) => failed(row, patch.final, attempts, `usage location ${location} was not set: ${why}`, ctx));
+      const why = `usage location ${value} was not set: ${failureMessage(patch, 'usageLocation')}`;
+      for (const row of sending) outcomes.set(row.row, failed(row, patch.final, attempts, why, ctx));
+      return finish(false);
+    }
+    if (plan.changes.length === 0) {
+      for (const row of sending) outcomes.set(row.row, done(row, patch.final, attempts, rowChangeInWords(plan, row, ctx.skus, 'done'), ctx));
+      return finish(true);
     }
   }
 
-  let whole = await assign(path, rows, ctx);
+  let whole = await assign(path, plan.changes, ctx);
   attempts += whole.attempts;
-  let lead = '';
   const fallback = ctx.defaultUsageLocation;
-  if (fallback !== undefined && location === undefined && lacksUsageLocation(whole.final)) {
-    // Graph says the user has no usage location: give it the run's default and try once more.
+  if (fallback !== undefined && plan.after === undefined && plan.usageLocation === undefined && lacksUsageLocation(whole.final)) {
+    // Without a read, only Graph's refusal says the user has no usage location: give it the default and try once more.
     const patch = await ctx.send({ method: 'PATCH', path, body: { usageLocation: fallback } }, 'usageLocation');
     attempts += patch.attempts;
     if (succeeded(patch.final)) {
-      lead = `usage location set to ${fallback} (--usage-location); `;
-      whole = await assign(path, rows, ctx);
+      lead = `set usage location ${fallback} (--usage-location); `;
+      whole = await assign(path, plan.changes, ctx);
       attempts += whole.attempts;
     }
   }
+  const rowsOf = (changes: readonly Change[]) => sending.filter((row) => changes.some((c) => c.rows.includes(row)) || plan.changes.every((c) => !c.rows.includes(row)));
   if (whole.interrupted && whole.attempts === 0) {
-    const message = location === undefined ? ctx.stopReason() : `usage location set to ${location}; license change ${ctx.stopReason()}`;
-    return rows.map((row) => ({ ...unsent(row, message, ctx), attempts }));
+    const message = plan.usageLocation ? `usage location set to ${plan.usageLocation.value}; license change ${ctx.stopReason()}` : ctx.stopReason();
+    for (const row of sending) outcomes.set(row.row, { ...notAttemptedOutcome(row.row, message, ctx.now()), attempts });
+    return finish(false);
   }
-  const final = whole.final;
-  if (succeeded(final)) return rows.map((row) => done(row, final, attempts, ctx, { lead }));
+  const settle = (changes: readonly Change[], result: SendResult, total: number, words: { tail?: string } = {}) => {
+    for (const change of changes) applied.add(change);
+    const final = result.final;
+    for (const row of rowsOf(changes)) outcomes.set(row.row, done(row, final, total, lead + rowChangeInWords(plan, row, ctx.skus, 'done') + (words.tail ?? ''), ctx));
+  };
 
+  if (succeeded(whole.final)) {
+    settle(plan.changes, whole, attempts);
+    return finish(true);
+  }
   if (mayAlreadyBeApplied(whole)) {
-    const read = await readIfInPlace(path, rows, ctx);
-    if (read) return rows.map((row) => done(row, read, attempts, ctx, { lead, tail: ' (confirmed by reading the user after a lost response)' }));
+    const read = await readUntilInPlace(plan.user, plan.changes, ctx);
+    if (read) {
+      settle(plan.changes, { ...whole, final: read }, attempts, { tail: ' (confirmed by reading the user after a lost response)' });
+      return finish(true);
+    }
   }
-
-  if (status(whole.final) !== 400 || distinctChanges(rows) < 2) {
-    const why = lead + failureMessage(whole, 'assignLicense');
-    return rows.map((row) => failed(row, final, attempts, why, ctx));
+  if (status(whole.final) !== 400 || plan.changes.length < 2) {
+    for (const row of sending) outcomes.set(row.row, failed(row, whole.final, attempts, lead + changeFailure(whole, plan.changes, ctx), ctx));
+    return finish(false);
   }
 
   // Each SKU change once on its own; rows that name the same change share its answer.
-  const outcomes = new Map<number, RowOutcome>();
-  for (const change of changesOf(rows)) {
-    const alone = await assign(path, change, ctx);
+  for (const change of plan.changes) {
+    const alone = await assign(path, [change], ctx);
     const total = attempts + alone.attempts;
-    for (const row of change) {
-      outcomes.set(
-        row.row,
-        alone.interrupted && alone.attempts === 0
-          ? { ...unsent(row, ctx.stopReason(), ctx), attempts: total }
-          : succeeded(alone.final)
-            ? done(row, alone.final, total, ctx, { lead })
-            : failed(row, alone.final, total, lead + failureMessage(alone, 'assignLicense'), ctx),
-      );
+    if (alone.interrupted && alone.attempts === 0) {
+      for (const row of change.rows) outcomes.set(row.row, { ...notAttemptedOutcome(row.row, ctx.stopReason(), ctx.now()), attempts: total });
+    } else if (succeeded(alone.final)) {
+      settle([change], alone, total);
+    } else {
+      for (const row of change.rows) outcomes.set(row.row, failed(row, alone.final, total, lead + changeFailure(alone, [change], ctx), ctx));
     }
   }
-  return rows.map((row) => outcomes.get(row.row)!);
+  // Rows there only for the PATCH, which went through.
+  for (const row of sending) if (!outcomes.has(row.row)) outcomes.set(row.row, done(row, whole.final, attempts, rowChangeInWords(plan, row, ctx.skus, 'done'), ctx));
+  return finish(applied.size === plan.changes.length);
 }
 
-function assign(path: string, rows: readonly ResolvedRow[], ctx: UnitContext): Promise<SendResult> {
-  return ctx.send({ method: 'POST', path: `${path}/assignLicense`, body: assignLicenseBody(rows) }, 'assignLicense');
+function assign(path: string, changes: readonly Change[], ctx: UnitContext): Promise<SendResult> {
+  return ctx.send({ method: 'POST', path: `${path}/assignLicense`, body: assignLicenseBody(changes) }, 'assignLicense');
 }
 
 /**
  * A POST whose response was lost may have been applied, so a 400 on its retry is ambiguous: the
- * user's licenses say whether the change is in place. Returns the read's answer when it is.
+ * user's licenses say whether the changes are in place. The directory is eventually consistent, so
+ * a read that does not show them yet is tried again after a short wait. Returns an exchange to
+ * report when they are in place.
  */
-async function readIfInPlace(path: string, rows: readonly ResolvedRow[], ctx: UnitContext): Promise<Exchange | undefined> {
-  const read = await ctx.send({ method: 'GET', path: `${path}?${LICENSE_SELECT}` }, 'read');
-  if (read.final.kind !== 'response' || !succeeded(read.final)) return undefined;
-  const state = licenseStateOf(read.final.body);
-  return rows.every((row) => rowIsInPlace(row, state)) ? read.final : undefined;
+async function readUntilInPlace(user: string, changes: readonly Change[], ctx: UnitContext): Promise<Exchange | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const read = await ctx.readUser(user);
+    if (read.kind === 'found' && changes.every((change) => isInPlace(change, read.user))) {
+      return { kind: 'response', status: 200, headers: {}, body: undefined };
+    }
+    if (read.kind === 'failed' || attempt >= SETTLE_WAITS_MS.length) return undefined;
+    await ctx.sleep(SETTLE_WAITS_MS[attempt]!);
+  }
+}
+
+function isInPlace(change: Change, user: UserLicenses): boolean {
+  const held = user.direct.get(change.skuId);
+  if (change.action === 'remove') return held === undefined;
+  if (held === undefined) return false;
+  const want = new Set(change.disabledPlans);
+  return held.disabledPlans.length === want.size && held.disabledPlans.every((p) => want.has(p));
 }
 
 function succeeded(exchange: Exchange): boolean {
@@ -120,6 +176,20 @@ function failureMessage(result: SendResult, kind: RequestKind): string {
   return result.interrupted ? `${why} (the run stopped before another attempt)` : why;
 }
 
+/** Graph's reason, and when Graph says there are no seats for an add the seat check had counted, that they ran out during the run. */
+function changeFailure(result: SendResult, changes: readonly Change[], ctx: UnitContext): string {
+  const why = failureMessage(result, 'assignLicense');
+  const final = result.final;
+  if (final.kind === 'response' && NO_SEATS.test(final.errorMessage ?? '')) {
+    const counted = changes.find((c) => c.seat !== undefined);
+    if (counted) return `${why} The seat check had counted a free seat of ${skuName(ctx.skus(counted.skuId), counted.skuId)} for this row: seats ran out during the run (another admin or app took them).`;
+  }
+  return why;
+}
+
+/** Graph's words for an add with no seat left ("does not have any available licenses", "CountViolation"). */
+const NO_SEATS = /available licenses|no available|not enough licenses|CountViolation/i;
+
 function graphFailure(result: SendResult, kind: RequestKind): string {
   const final = result.final;
   if (final.kind === 'network') {
@@ -128,10 +198,6 @@ function graphFailure(result: SendResult, kind: RequestKind): string {
   if (final.status === 403) return forbiddenRowMessage(kind, final.errorMessage);
   if (final.errorMessage) return final.errorMessage;
   return `Microsoft Graph answered HTTP ${final.status}`;
-}
-
-function unsent(row: ResolvedRow, message: string, ctx: UnitContext): RowOutcome {
-  return notAttemptedOutcome(row.row, message, ctx.now());
 }
 
 /**
@@ -149,15 +215,12 @@ function lacksUsageLocation(exchange: Exchange): boolean {
   return exchange.kind === 'response' && exchange.status === 400 && /usage location/i.test(exchange.errorMessage ?? '');
 }
 
-function done(row: ResolvedRow, final: Exchange, attempts: number, ctx: UnitContext, words: { lead?: string; tail?: string } = {}): RowOutcome {
-  return {
-    row: row.row,
-    status: 'succeeded',
-    ...httpFields(final),
-    message: (words.lead ?? '') + describeChange(row, 'done') + (words.tail ?? ''),
-    attempts,
-    completedAt: ctx.now().toISOString(),
-  };
+function done(row: ResolvedRow, final: Exchange, attempts: number, message: string, ctx: UnitContext): RowOutcome {
+  return { row: row.row, status: 'succeeded', ...httpFields(final), message, attempts, completedAt: ctx.now().toISOString() };
+}
+
+function localFailure(row: ResolvedRow, errorCode: string, message: string, ctx: UnitContext): RowOutcome {
+  return { row: row.row, status: 'failed', errorCode, message, attempts: 0, completedAt: ctx.now().toISOString() };
 }
 
 function failed(row: ResolvedRow, final: Exchange, attempts: number, message: string, ctx: UnitContext): RowOutcome {

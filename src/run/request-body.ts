@@ -1,4 +1,4 @@
-import type { ResolvedRow } from '../model.js';
+import type { Change } from '../plan/plan-unit.js';
 
 /** The body of `POST /users/{id}/assignLicense`. Graph wants both keys, even when empty. */
 export interface AssignLicenseBody {
@@ -6,36 +6,10 @@ export interface AssignLicenseBody {
   removeLicenses: string[];
 }
 
-/** One body for rows of one user; the same SKU named twice (identical rows) is sent once. */
-export function assignLicenseBody(rows: readonly ResolvedRow[]): AssignLicenseBody {
-  const adds = new Map<string, string[]>();
-  const removes = new Set<string>();
-  for (const row of rows) {
-    if (row.action === 'add') adds.set(row.skuId, [...row.disabledPlans]);
-    else removes.add(row.skuId);
-  }
+/** One body for a user's changes. */
+export function assignLicenseBody(changes: readonly Change[]): AssignLicenseBody {
   return {
-    addLicenses: [...adds].map(([skuId, disabledPlans]) => ({ skuId, disabledPlans })),
-    removeLicenses: [...removes],
+    addLicenses: changes.filter((c) => c.action === 'add').map((c) => ({ skuId: c.skuId, disabledPlans: [...c.disabledPlans] })),
+    removeLicenses: changes.filter((c) => c.action === 'remove').map((c) => c.skuId),
   };
-}
-
-/** The usage location the rows ask for (rows that disagree were already marked invalid). */
-export function requestedUsageLocation(rows: readonly ResolvedRow[]): string | undefined {
-  return rows.find((row) => row.usageLocation !== undefined)?.usageLocation;
-}
-
-/** The rows grouped by the SKU change they ask for (action and SKU), in order of first appearance. */
-export function changesOf(rows: readonly ResolvedRow[]): ResolvedRow[][] {
-  const byChange = new Map<string, ResolvedRow[]>();
-  for (const row of rows) {
-    const key = `${row.action}:${row.skuId}`;
-    byChange.set(key, [...(byChange.get(key) ?? []), row]);
-  }
-  return [...byChange.values()];
-}
-
-/** Distinct SKU changes in the rows: a 400 on a body with more than one is retried change by change. */
-export function distinctChanges(rows: readonly ResolvedRow[]): number {
-  return changesOf(rows).length;
 }

@@ -17,7 +17,13 @@ export interface RunConfig {
   readonly maxRate: number | 'off' | undefined;
   /** Requests per JSON `$batch` (1 to 20); 1 sends each on its own. @default 1 */
   readonly batchSize: number;
-  /** `--usage-location`: given to a user that has none when Graph refuses a license for that reason. */
+  /** `--no-read`: send every valid row without reading users first (no skip, no seat check, no undo file). */
+  readonly noRead: boolean;
+  /** `--disabled-plans`: `merge` unions a row's disabled plans with the user's current ones. @default 'replace' */
+  readonly disabledPlans: 'replace' | 'merge';
+  /** `--usage-location`: given to a user that has none, before a license is added. */
   readonly defaultUsageLocation?: string;
+  /** `--undo-out`: where the undo file goes. @default the results path without its extension, + `.undo.csv` */
+  readonly undoOut?: string;
   readonly delimiter?: ',' | ';' | '\t';
 }

@@ -1,29 +1,29 @@
 import { access, rename, rm } from 'node:fs/promises';
-import PQueue from 'p-queue';
 import { RunError } from '../errors.js';
-import type { GraphRequest, GraphTransport } from '../graph/graph-client.js';
 import type { Clock } from '../graph/pause-gate.js';
-import type { SendResult } from '../graph/send-with-retry.js';
-import { openInput } from '../input/read-records.js';
 import { parseRow } from '../input/parse-row.js';
+import { openInput } from '../input/read-records.js';
 import { loadReferenceTable } from '../input/reference-table.js';
 import { findProblems, scanFile } from '../input/scan-file.js';
 import { createSkuCatalog, type SkuCatalog } from '../input/sku-catalog.js';
 import type { InputRecord, ResolvedRow, RowOutcome, RowProblem } from '../model.js';
+import { SeatLedger } from '../plan/seat-ledger.js';
+import { skuName, type SkuDirectory } from '../plan/sku-facts.js';
+import type { UndoRow } from '../plan/plan-unit.js';
 import { ResultsFile } from '../results/results-file.js';
 import { carryOverFinishedRows, type CarriedOver } from '../results/resume.js';
 import { sortResultsFile } from '../results/sort-results.js';
-import type { RequestKind } from './auth-watch.js';
-import { Backpressure } from './backpressure.js';
-import { describeChange } from './describe-change.js';
-import { executeUnit, type UnitContext } from './execute-unit.js';
+import { defaultUndoPath, putRemovesFirst, UndoFile } from '../results/undo-file.js';
+import { UserReader } from '../tenant/read-users.js';
+import { skuDirectory } from '../tenant/sku-directory.js';
+import { freeSeats, readTenantSkus, type TenantSku } from '../tenant/tenant-skus.js';
+import type { GraphTransport } from '../graph/graph-client.js';
+import { runUnits } from './engine.js';
 import type { RunConfig } from './run-config.js';
-import { invalidOutcome, notAttemptedOutcome, plannedOutcome } from './row-outcomes.js';
+import { invalidOutcome, notAttemptedOutcome } from './row-outcomes.js';
 import { RunSender } from './run-sender.js';
 import type { RunStats } from './run-stats.js';
-import { readTenantSkus } from '../tenant/tenant-skus.js';
-import { UserLanes } from './user-lanes.js';
-import { groupAdjacent, type WorkUnit } from './work-unit.js';
+import { groupAdjacent } from './work-unit.js';
 
 /** The edges a run talks through: the network, time, chance, and the counters it keeps. */
 export interface RunDeps {
@@ -33,31 +33,38 @@ export interface RunDeps {
   readonly stats: RunStats;
   /** Aborted on Ctrl-C: in-flight requests finish, the rest become not-attempted. */
   readonly signal?: AbortSignal;
+  /** Each row's outcome as it is recorded, with the row's input line (rows kept by `--resume` are not reported). */
+  readonly onRowDone?: (outcome: RowOutcome, line: number) => void;
 }
 
 export interface RunResult {
   /** 0 all rows succeeded, were skipped or planned; 1 some failed or were invalid; 2 stopped; 130 interrupted. */
   readonly exitCode: 0 | 1 | 2 | 130;
   readonly resultsPath: string;
+  /** The undo file written, when the run wrote one. */
+  readonly undoPath?: string;
+  /** Why there is no undo file, when there is none. */
+  readonly undoNote?: string;
   /** Why the run stopped early, when it did (authentication). The results file is complete all the same. */
   readonly stopError?: RunError;
 }
 
-/** Units in flight or waiting, at the most, before reading pauses. */
+/** Units in flight or waiting, per slot, before reading the file pauses; never fewer than {@link MIN_WINDOW}. */
 const WINDOW_PER_SLOT = 16;
+/** Enough users read ahead that reads travel 300 to an envelope (20 filters of 15). */
+const MIN_WINDOW = 1000;
 
 /**
- * Runs one input file against Graph (SPEC §2): checks the whole file before the first write,
- * resolves names, then streams the rows again, grouping each user's rows into assignLicense bodies
- * sent through one concurrency-limited queue, and writes every row's outcome as it completes.
- * Structural problems and a refused start throw {@link RunError} before anything is sent.
+ * Runs one input file against Graph (SPEC §2): checks the whole file before the first write and
+ * resolves names; then streams the rows again into the engine (read, plan, send), writing every
+ * row's outcome to the results file as it completes and the rows that undo each confirmed change
+ * to the undo file. Structural problems and a refused start throw {@link RunError} before anything is sent.
  */
 export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResult> {
   const { stats, clock } = deps;
   const scan = await scanFile(config.input, { delimiter: config.delimiter });
   try {
     stats.rowsTotal = scan.rows;
-
     const sender = new RunSender({
       transport: deps.transport,
       clock,
@@ -69,92 +76,161 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
       concurrency: config.concurrency,
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
-    const send = (request: GraphRequest, kind: RequestKind) => sender.send(request, kind);
 
-    const catalog = await loadCatalog(scan.namesUsed, send);
-    const problems = await findProblems(scan, catalog);
-    const invalidRows = scan.invalidRows + problems.size;
-    const holdWrites = config.strict && invalidRows > 0;
-
+    let undoNote: string | undefined;
     const input = await openInput(config.input, { delimiter: config.delimiter });
-    const previous = config.resume ? await setAside(config.out) : undefined;
-    const results = ResultsFile.create(config.out, input.header.names);
+    const reading = !config.noRead;
+    let results: ResultsFile | undefined;
+    let undo: UndoFile | undefined;
     try {
-      const kept = previous === undefined ? undefined : await carryOver(previous, config.out, results, input.header.names, scan.rows);
+      // The earlier results are checked before anything is sent (SPEC §4).
+      const previous = config.resume ? await setAside(config.out) : undefined;
+      const file = ResultsFile.create(config.out, input.header.names);
+      results = file;
+      const kept = previous === undefined ? undefined : await carryOver(previous, config.out, file, input.header.names, scan.rows);
       for (const [status, count] of kept?.byStatus ?? []) stats.byStatus[status] += count;
-      const valuesOf = new Map<number, readonly string[]>();
+
+      const { catalog, skus, ledger } = await readTenant(sender, { reading, namesUsed: scan.namesUsed });
+      const problems = await findProblems(scan, catalog);
+      const invalidRows = scan.invalidRows + problems.size;
+      const holdWrites = config.strict && invalidRows > 0;
+      if (reading && !config.dryRun && !holdWrites) undo = UndoFile.open(config.undoOut ?? defaultUndoPath(config.out), { extend: config.resume });
+      else undoNote = noUndoBecause(config, holdWrites);
+      const pending = new Map<number, { values: readonly string[]; line: number }>();
+      const skusAsked = new Set<string>();
       const now = () => new Date(clock.now());
-      const record = (values: readonly string[], outcome: RowOutcome) => {
-        results.append(values, outcome);
+      const record = (values: readonly string[], line: number, outcome: RowOutcome) => {
+        file.append(values, outcome);
         stats.byStatus[outcome.status]++;
         if (outcome.errorCode && outcome.status !== 'succeeded') {
           stats.errors.set(outcome.errorCode, (stats.errors.get(outcome.errorCode) ?? 0) + 1);
         }
+        deps.onRowDone?.(outcome, line);
+      };
+      const guarded = (write: () => void) => {
+        try {
+          write();
+        } catch (error) {
+          // The results or undo file cannot take more: sending on would change the tenant with no record of it.
+          sender.stop(error instanceof RunError ? error : new RunError('RESULTS_UNWRITABLE', String(error)));
+        }
       };
 
       /** Every row of the second pass: those that cannot or must not be sent get their outcome here; the rest go on. */
-      async function* rowsToSend(): AsyncGenerator<ResolvedRow> {
+      async function* rowsToPlan(): AsyncGenerator<ResolvedRow> {
         for await (const rec of input.records) {
           if (kept?.rows.has(rec.row)) continue;
           const resolved = resolve(rec, input.header, problems, catalog);
           const at = now();
-          if (!resolved.ok) record(rec.values, invalidOutcome(rec.row, rec.line, resolved.problem, at));
-          else if (holdWrites) record(rec.values, notAttemptedOutcome(rec.row, `not sent: --strict and ${invalidRows} row(s) are invalid`, at));
-          else if (config.dryRun) record(rec.values, plannedOutcome(rec.row, describeChange(resolved.row, 'planned'), at));
-          else if (sender.signal.aborted) record(rec.values, notAttemptedOutcome(rec.row, sender.unsentReason(), at));
+          if (!resolved.ok) record(rec.values, rec.line, invalidOutcome(rec.row, rec.line, resolved.problem, at));
+          else if (holdWrites) record(rec.values, rec.line, notAttemptedOutcome(rec.row, `not sent: --strict and ${invalidRows} row(s) are invalid`, at));
+          else if (sender.signal.aborted) record(rec.values, rec.line, notAttemptedOutcome(rec.row, sender.unsentReason(), at));
           else {
-            valuesOf.set(rec.row, rec.values);
+            pending.set(rec.row, { values: rec.values, line: rec.line });
+            skusAsked.add(resolved.row.skuId);
             yield resolved.row;
           }
         }
       }
 
-      const unitContext: UnitContext = {
-        send,
-        now,
-        stopReason: () => sender.unsentReason(),
-        ...(config.defaultUsageLocation ? { defaultUsageLocation: config.defaultUsageLocation } : {}),
-      };
-      const runUnit = async (unit: WorkUnit): Promise<void> => {
-        unit.started = true;
-        const outcomes = await outcomesOf(unit, unitContext, sender.signal);
-        try {
-          for (const outcome of outcomes) {
-            record(valuesOf.get(outcome.row)!, outcome);
-            valuesOf.delete(outcome.row);
-          }
-        } catch (error) {
-          // The results file cannot take more: sending on would change the tenant with no record of it.
-          sender.stop(error instanceof RunError ? error : new RunError('RESULTS_UNWRITABLE', String(error)));
-        }
-      };
-
-      // With $batch, each of the `concurrency` requests in flight carries up to batchSize users' changes.
-      const slots = config.concurrency * config.batchSize;
-      const queue = new PQueue({ concurrency: slots });
-      const lanes = new UserLanes();
-      const window = new Backpressure(slots * WINDOW_PER_SLOT);
-      for await (const unit of groupAdjacent(rowsToSend())) {
-        await window.room();
-        window.begin();
-        const started = lanes.submit(unit, (u) => queue.add(() => runUnit(u)).finally(() => window.end()));
-        if (!started) window.end();
-      }
-      await window.drained();
+      await runUnits(
+        groupAdjacent(rowsToPlan()),
+        {
+          dryRun: config.dryRun,
+          disabledPlans: config.disabledPlans,
+          ...(config.defaultUsageLocation ? { defaultUsageLocation: config.defaultUsageLocation } : {}),
+          slots: config.concurrency * config.batchSize,
+          windowSize: Math.max(MIN_WINDOW, config.concurrency * config.batchSize * WINDOW_PER_SLOT),
+        },
+        {
+          send: (request, kind) => sender.send(request, kind),
+          reader: reading ? new UserReader((request) => sender.send(request, 'read')) : undefined,
+          skus,
+          ledger,
+          clock,
+          stopped: sender.signal,
+          stopReason: () => sender.unsentReason(),
+          onOutcome: (outcome) =>
+            guarded(() => {
+              const input = pending.get(outcome.row)!;
+              pending.delete(outcome.row);
+              record(input.values, input.line, outcome);
+            }),
+          onUndo: (rows) => guarded(() => undo?.append(rows.map((row) => undoCells(row, skus)))),
+        },
+      );
+      stats.seats = ledger
+        .report()
+        .filter((seats) => skusAsked.has(seats.skuId))
+        .map((seats) => ({ ...seats, label: skuName(skus(seats.skuId), seats.skuId) }));
     } finally {
-      results.close();
+      results?.close();
+      undo?.close();
       await input.close();
     }
-    if (!results.isInInputOrder) await sortResultsFile(config.out);
+    if (!results?.isInInputOrder) await sortResultsFile(config.out);
+    if (undo) await putRemovesFirst(undo.path);
 
     stats.pausedMs = sender.pausedMs;
     const stopError = sender.stopError;
     const unfinished = stats.byStatus.failed + stats.byStatus.invalid + stats.byStatus['not-attempted'];
     const exitCode = stopError ? 2 : sender.isInterrupted ? 130 : unfinished > 0 ? 1 : 0;
-    return { exitCode, resultsPath: config.out, ...(stopError ? { stopError } : {}) };
+    return {
+      exitCode,
+      resultsPath: config.out,
+      ...(undo ? { undoPath: undo.path } : {}),
+      ...(undoNote ? { undoNote } : {}),
+      ...(stopError ? { stopError } : {}),
+    };
   } finally {
     await scan.dispose();
   }
+}
+
+/**
+ * What the run knows of the tenant's SKUs: the catalog that resolves names, their facts for plans and
+ * messages, and the seat ledger. With reads, the SKUs are read always (for the seat check); without,
+ * only when a name needs resolving.
+ */
+async function readTenant(sender: RunSender, needs: { reading: boolean; namesUsed: boolean }) {
+  const referenceRows = await loadReferenceTable();
+  const tenantSkus = needs.reading || needs.namesUsed ? await readSkusOrStop(sender) : undefined;
+  return {
+    catalog: createSkuCatalog({ ...(tenantSkus ? { tenantSkus } : {}), referenceRows }),
+    skus: skuDirectory(tenantSkus, referenceRows),
+    ledger: new SeatLedger(needs.reading ? (tenantSkus ?? []).map((sku): [string, number] => [sku.skuId.toLowerCase(), freeSeats(sku)]) : []),
+  };
+}
+
+/**
+ * The tenant's SKUs; when they cannot be read the run stops (the reason the sender saw first, such as
+ * a refused token, wins), and every row is recorded as not attempted.
+ */
+async function readSkusOrStop(sender: RunSender): Promise<TenantSku[] | undefined> {
+  try {
+    return await readTenantSkus((request) => sender.send(request, 'skus'));
+  } catch (error) {
+    sender.stop(error instanceof RunError ? error : new RunError('GRAPH_UNAVAILABLE', String(error)));
+    return undefined;
+  }
+}
+
+function noUndoBecause(config: RunConfig, heldWrites: boolean): string {
+  if (config.dryRun) return 'no undo file: a dry run changes nothing';
+  if (config.noRead) return 'no undo file: with --no-read the run does not know what to restore';
+  if (heldWrites) return 'no undo file: nothing was sent (--strict)';
+  return 'no undo file';
+}
+
+/** An undo row in this tool's input format: the SKU by part number and plans by name, where the tenant names them. */
+function undoCells(row: UndoRow, skus: SkuDirectory) {
+  const facts = skus(row.skuId);
+  return {
+    user: row.user,
+    sku: facts?.partNumber ?? row.skuId,
+    disabledPlans: row.disabledPlans.map((id) => facts?.planNames.get(id) ?? id).sort(),
+    action: row.action,
+  };
 }
 
 /**
@@ -189,18 +265,6 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** A unit's outcomes: not attempted once the run has stopped, else what Graph said. */
-async function outcomesOf(unit: WorkUnit, ctx: UnitContext, stopped: AbortSignal): Promise<RowOutcome[]> {
-  if (stopped.aborted) return unit.rows.map((row) => notAttemptedOutcome(row.row, ctx.stopReason(), ctx.now()));
-  try {
-    return await executeUnit(unit, ctx);
-  } catch (error) {
-    // A defect, not a row problem: each row still gets exactly one outcome, and the run goes on.
-    const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;
-    return unit.rows.map((row) => ({ row: row.row, status: 'failed', errorCode: 'InternalError', message, attempts: 0, completedAt: ctx.now().toISOString() }));
-  }
-}
-
 type Resolution = { ok: true; row: ResolvedRow } | { ok: false; problem: RowProblem };
 
 function resolve(
@@ -214,16 +278,4 @@ function resolve(
   const known = problems.get(record.row);
   if (known) return { ok: false, problem: known };
   return catalog.resolveRow(parsed.row);
-}
-
-/**
- * The tenant's SKUs are read once, and only when a row names a SKU or plan by name: GUID-only
- * files need no lookup (Graph itself rejects an unknown GUID, per row), and the product names
- * table still gives their SKUs a part number for messages.
- */
-async function loadCatalog(namesUsed: boolean, send: (request: GraphRequest, kind: RequestKind) => Promise<SendResult>): Promise<SkuCatalog> {
-  const referenceRows = await loadReferenceTable();
-  if (!namesUsed) return createSkuCatalog({ referenceRows });
-  const tenantSkus = await readTenantSkus((request) => send(request, 'skus'));
-  return createSkuCatalog({ tenantSkus, referenceRows });
 }

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { RunError } from '../errors.js';
+import { MAX_BATCH_SIZE } from '../graph/batch.js';
 import { createBatchingTransport } from '../graph/batching-transport.js';
 import type { GraphRequest, GraphTransport } from '../graph/graph-client.js';
 import { Pace } from '../graph/pace.js';
@@ -35,6 +36,8 @@ export interface RunSenderOptions {
 export class RunSender {
   readonly #options: RunSenderOptions;
   readonly #transport: GraphTransport;
+  /** Reads of users always travel as `$batch` members: a read is small, and an envelope of them costs one round trip. */
+  readonly #readTransport: GraphTransport;
   readonly #abort = new AbortController();
   readonly #gate: PauseGate;
   readonly #pace: Pace;
@@ -48,6 +51,7 @@ export class RunSender {
       options.batchSize > 1
         ? createBatchingTransport(options.transport, { batchSize: options.batchSize, maxInFlight: options.concurrency })
         : options.transport;
+    this.#readTransport = createBatchingTransport(options.transport, { batchSize: MAX_BATCH_SIZE, maxInFlight: options.concurrency });
     this.#gate = new PauseGate(options.clock);
     this.#pace = new Pace({ maxRate: options.maxRate, clock: options.clock });
     // Every request waiting on the gate or a backoff listens to this signal, and removes itself when done.
@@ -60,7 +64,7 @@ export class RunSender {
     const { stats } = this.#options;
     const isWrite = kind === 'assignLicense' || kind === 'usageLocation';
     const result = await sendWithRetry(request, {
-      transport: this.#transport,
+      transport: kind === 'read' ? this.#readTransport : this.#transport,
       gate: this.#gate,
       ...(isWrite ? { pace: this.#pace } : {}),
       maxRetries: this.#options.maxRetries,

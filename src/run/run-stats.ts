@@ -21,6 +21,15 @@ export interface RunStats {
   readonly errors: Map<string, number>;
   /** Milliseconds the whole run stood paused by a Retry-After. Filled in by the engine at the end. */
   pausedMs: number;
+  /** Free seats of each SKU the file names, before the run and after it (planned after, in a dry run). */
+  seats: SeatReport[];
+}
+
+export interface SeatReport {
+  readonly skuId: string;
+  readonly label: string;
+  readonly freeBefore: number;
+  readonly freeAfter: number;
 }
 
 export function createRunStats(now: number): RunStats {
@@ -34,6 +43,7 @@ export function createRunStats(now: number): RunStats {
     retries: 0,
     errors: new Map(),
     pausedMs: 0,
+    seats: [],
   };
 }
 

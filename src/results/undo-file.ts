@@ -1,0 +1,111 @@
+import { closeSync, createReadStream, existsSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify/sync';
+import { RunError } from '../errors.js';
+import { UTF8_BOM } from './results-file.js';
+
+/** The undo file's columns: this tool's input format, so that it can be run as it is (SPEC §4). */
+export const UNDO_COLUMNS = ['UserPrincipalName', 'SkuId', 'DisabledPlans', 'Action'] as const;
+
+/** One row of the undo file, in words an input file takes: SKUs by part number, plans by name. */
+export interface UndoCells {
+  readonly user: string;
+  readonly sku: string;
+  readonly disabledPlans: readonly string[];
+  readonly action: 'add' | 'remove';
+}
+
+/** Plain values: the undo file is input for this tool, not a spreadsheet to open (SPEC §4). */
+const PLAIN = { eof: true } as const;
+
+/**
+ * The undo file while a run goes: each change Graph confirmed appends the rows that restore the
+ * state before it, with a synchronous write, so that a crash keeps every confirmed change's undo.
+ * At the end {@link UndoFile.finish} puts every remove before every add, so that running it frees
+ * seats before it takes them. `--resume` opens the file of the earlier run and extends it.
+ */
+export class UndoFile {
+  readonly path: string;
+  #fd: number | undefined;
+  #rows = 0;
+
+  private constructor(path: string, fd: number) {
+    this.path = path;
+    this.#fd = fd;
+  }
+
+  /** Creates the file, or with `extend` appends to the one an earlier run left. */
+  static open(path: string, options: { extend: boolean }): UndoFile {
+    const extending = options.extend && existsSync(path);
+    let fd: number;
+    try {
+      fd = openSync(path, extending ? 'a' : 'w');
+    } catch (error) {
+      throw new RunError('RESULTS_UNWRITABLE', `Could not create the undo file ${path}: ${(error as Error).message}`);
+    }
+    const file = new UndoFile(path, fd);
+    if (!extending) file.#write(UTF8_BOM + stringify([[...UNDO_COLUMNS]], PLAIN));
+    return file;
+  }
+
+  append(rows: readonly UndoCells[]): void {
+    this.#write(stringify(rows.map((row) => [row.user, row.sku, row.disabledPlans.join(';'), row.action]), PLAIN));
+    this.#rows += rows.length;
+  }
+
+  /** Rows appended by this run. */
+  get rowsWritten(): number {
+    return this.#rows;
+  }
+
+  close(): void {
+    if (this.#fd === undefined) return;
+    fsyncSync(this.#fd);
+    closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
+  #write(text: string): void {
+    if (this.#fd === undefined) throw new RunError('RESULTS_UNWRITABLE', `The undo file ${this.path} is already closed`);
+    try {
+      writeSync(this.#fd, text);
+    } catch (error) {
+      throw new RunError('RESULTS_UNWRITABLE', `Could not write the undo file ${this.path}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Rewrites an undo file with its removes first, then its adds, each in the order written, replacing
+ * it atomically: the file stays valid input if the run is killed meanwhile. Streams the file twice.
+ */
+export async function putRemovesFirst(path: string): Promise<void> {
+  const temp = `${path}.reordering`;
+  const fd = openSync(temp, 'w');
+  try {
+    writeSync(fd, UTF8_BOM + stringify([[...UNDO_COLUMNS]], PLAIN));
+    for (const action of ['remove', 'add']) {
+      let header = true;
+      for await (const record of createReadStream(path).pipe(parse({ bom: true, relax_column_count: true })) as AsyncIterable<string[]>) {
+        if (header) {
+          header = false;
+          continue;
+        }
+        if (record[3] === action) writeSync(fd, stringify([record], PLAIN));
+      }
+    }
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    await rm(temp, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+  await rename(temp, path);
+}
+
+/** `licenses.results.csv` -> `licenses.results.undo.csv` (SPEC §4: the results path without its extension). */
+export function defaultUndoPath(resultsPath: string): string {
+  return resultsPath.replace(/\.[^./\\]*$/, '') + '.undo.csv';
+}

@@ -1,0 +1,212 @@
+import type { GraphRequest } from '../graph/graph-client.js';
+import type { SendResult } from '../graph/send-with-retry.js';
+import type { ResolvedRow, RowOutcome } from '../model.js';
+import { planUnit, rowChangeInWords, type Change, type PlanOptions, type RowDecision, type UndoRow, type UnitPlan, type UserKnowledge } from '../plan/plan-unit.js';
+import type { SeatLedger } from '../plan/seat-ledger.js';
+import { skuName, type SkuDirectory } from '../plan/sku-facts.js';
+import type { UserRead, UserReader } from '../tenant/read-users.js';
+import type { RequestKind } from './auth-watch.js';
+import { executeUnit, type UnitContext } from './execute-unit.js';
+import { RecentUsers } from './recent-users.js';
+import { notAttemptedOutcome } from './row-outcomes.js';
+import { Scheduler, type Scheduled } from './scheduler.js';
+import type { WorkUnit } from './work-unit.js';
+import type { Clock } from '../graph/clock.js';
+
+export interface EngineOptions extends PlanOptions {
+  /** Plan, send nothing: rows that would be sent become `planned`. */
+  readonly dryRun: boolean;
+  /** Units sending at once: the concurrency, times the members of a `$batch`. */
+  readonly slots: number;
+  /** Units admitted and not yet finished, at the most. */
+  readonly windowSize: number;
+}
+
+export interface EngineDeps {
+  send(request: GraphRequest, kind: RequestKind): Promise<SendResult>;
+  /** Absent with `--no-read`: every row is planned blind and sent. */
+  readonly reader: UserReader | undefined;
+  readonly skus: SkuDirectory;
+  readonly ledger: SeatLedger;
+  readonly clock: Clock;
+  /** Aborted once the run stops or is interrupted: nothing more is sent. */
+  readonly stopped: AbortSignal;
+  stopReason(): string;
+  /** Each row's outcome, once, as it is known. */
+  onOutcome(outcome: RowOutcome): void;
+  /** Rows that undo changes Graph confirmed. */
+  onUndo(rows: readonly UndoRow[]): void;
+}
+
+/** Users remembered after their last unit, for the file's later rows of them. */
+const RECENT_USERS = 20_000;
+
+/**
+ * The run's engine: units of rows in, one outcome per row out (SPEC §2). Each unit's user is read
+ * (in bulk, ahead of sending), the unit is planned against what was read and the seat ledger, in
+ * file order, then executed; a user's later unit plans against what the run wrote. A dry run stops
+ * after planning.
+ */
+export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOptions, deps: EngineDeps): Promise<void> {
+  const scheduler = new Scheduler({ windowSize: options.windowSize, slots: options.slots });
+  const recent = new RecentUsers(RECENT_USERS);
+  const now = () => new Date(deps.clock.now());
+  const unitContext: UnitContext = {
+    send: deps.send,
+    readUser: (key) => deps.reader?.read(key) ?? Promise.resolve({ kind: 'not-found' }),
+    sleep: (ms) => deps.clock.sleep(ms, deps.stopped),
+    now,
+    skus: deps.skus,
+    stopReason: deps.stopReason,
+    ...(options.defaultUsageLocation ? { defaultUsageLocation: options.defaultUsageLocation } : {}),
+  };
+  // A unit that waits for the same user's previous unit plans when that one is done instead.
+  let planning: Promise<unknown> = Promise.resolve();
+
+  const knowledgeOf = async (unit: WorkUnit): Promise<UserKnowledge | UserRead> => {
+    const known = recent.get(unit.userKey);
+    if (known) return { kind: 'read', user: known.current };
+    if (deps.reader === undefined) return { kind: 'unread' };
+    return deps.reader.read(unit.user);
+  };
+
+  /** Plans a unit once its user is known; synchronous, so that units planned in turn take seats in turn. */
+  const planOf = (unit: WorkUnit, read: UserKnowledge | UserRead): { plan: UnitPlan; original: UnitPlan['after'] } | { outcomes: RowOutcome[] } => {
+    if (read.kind === 'failed') return { outcomes: unreadOutcomes(unit.rows, read, now()) };
+    const original = recent.get(unit.userKey)?.original ?? (read.kind === 'found' ? read.user : undefined);
+    const knowledge: UserKnowledge = read.kind === 'found' ? { kind: 'read', user: read.user } : read;
+    const plan = planUnit(unit.user, unit.rows, knowledge, { skus: deps.skus, ledger: deps.ledger, options });
+    for (const change of plan.changes) if (change.freesSeat) scheduler.expectRemove(change.rows[0]!.row);
+    return { plan, original };
+  };
+
+  const run = async (scheduled: Scheduled): Promise<void> => {
+    const { unit } = scheduled;
+    const planIt = (read: UserKnowledge | UserRead) => {
+      scheduled.planned = true;
+      return planOf(unit, read);
+    };
+    let planned: ReturnType<typeof planOf>;
+    if (scheduled.previous) {
+      await scheduled.previous;
+      planned = planIt(await knowledgeOf(unit));
+    } else {
+      // Units plan one after another in the order they were admitted, so that seats go to rows in
+      // file order, while their reads are already under way together.
+      const knowledge = knowledgeOf(unit);
+      const turn = planning.then(async () => planIt(await knowledge));
+      planning = turn.catch(() => undefined);
+      planned = await turn;
+    }
+    if ('outcomes' in planned) {
+      for (const outcome of planned.outcomes) deps.onOutcome(outcome);
+      return;
+    }
+    const { plan, original } = planned;
+    const rows = unit.rows;
+
+    if (options.dryRun) {
+      // Nothing is sent: every planned change counts as done, for the rows after it.
+      settle(plan, new Set(plan.changes));
+      if (plan.after && original) recent.set(unit.userKey, { current: plan.after, original });
+      for (const row of rows) deps.onOutcome(plannedOutcome(row, plan, deps.skus, now()));
+      return;
+    }
+
+    const ready = await withoutFailedSeatMoves(plan, scheduler, deps.skus);
+    if (deps.stopped.aborted) {
+      settle(ready, new Set());
+      for (const row of rows) deps.onOutcome(stoppedOutcome(row, ready, deps.stopReason(), now()));
+      return;
+    }
+    const result = await scheduler.inSlot(() => executeUnit(ready, rows, unitContext));
+    settle(ready, result.applied);
+    if (result.complete && ready.after && original) recent.set(unit.userKey, { current: ready.after, original });
+    else recent.forget(unit.userKey);
+    const undo = ready.changes.filter((change) => result.applied.has(change)).flatMap((change) => undoOf(change, original));
+    if (undo.length > 0) deps.onUndo(undo);
+    for (const outcome of result.outcomes) deps.onOutcome(outcome);
+  };
+
+  /** Gives seats back and frees them in the ledger (and to the adds that wait) as the changes ended. */
+  const settle = (plan: UnitPlan, applied: ReadonlySet<Change>) => {
+    for (const change of plan.changes) {
+      const done = applied.has(change);
+      if (change.freesSeat) {
+        deps.ledger.settleRemove(change.skuId, change.rows[0]!.row, done);
+        scheduler.settleRemove(change.rows[0]!.row, done);
+      } else if (change.seat !== undefined && !done) {
+        deps.ledger.giveBack(change.skuId);
+      }
+    }
+  };
+
+  for await (const unit of units) await scheduler.admit(unit, run);
+  await scheduler.drained();
+}
+
+/** The undo row of a change, pointing at the state before the run when the user was planned before. */
+function undoOf(change: Change, original: UnitPlan['after']): UndoRow[] {
+  if (change.undo === undefined) return [];
+  const before = original?.direct.get(change.skuId);
+  if (original === undefined) return [change.undo];
+  return [before === undefined ? { ...change.undo, action: 'remove', disabledPlans: [] } : { ...change.undo, action: 'add', disabledPlans: before.disabledPlans }];
+}
+
+/**
+ * Waits for the removes whose seats the plan's adds take; an add whose remove failed fails too,
+ * naming the remove's row, and leaves the unit.
+ */
+async function withoutFailedSeatMoves(plan: UnitPlan, scheduler: Scheduler, skus: SkuDirectory): Promise<UnitPlan> {
+  const waiting = plan.changes.filter((change) => change.seat?.kind === 'after-remove');
+  if (waiting.length === 0) return plan;
+  const failedMoves = new Map<Change, number>();
+  for (const change of waiting) {
+    const removeRow = (change.seat as { removeRow: number }).removeRow;
+    if (!(await scheduler.removeSettled(removeRow))) failedMoves.set(change, removeRow);
+  }
+  if (failedMoves.size === 0) return plan;
+  const decisions = new Map<number, RowDecision>(plan.decisions);
+  for (const [change, removeRow] of failedMoves) {
+    const message = `no free seat of ${skuName(skus(change.skuId), change.skuId)}: its seat was to come from the remove in row ${removeRow}, which failed`;
+    for (const row of change.rows) decisions.set(row.row, { kind: 'fail', errorCode: 'SeatMoveFailed', message });
+  }
+  const changes = plan.changes.filter((change) => !failedMoves.has(change));
+  return { ...plan, decisions, changes };
+}
+
+function plannedOutcome(row: ResolvedRow, plan: UnitPlan, skus: SkuDirectory, at: Date): RowOutcome {
+  const decision = plan.decisions.get(row.row)!;
+  const completedAt = at.toISOString();
+  if (decision.kind === 'skip') return { row: row.row, status: 'skipped', message: decision.message, attempts: 0, completedAt };
+  if (decision.kind === 'fail') return { row: row.row, status: 'failed', errorCode: decision.errorCode, message: decision.message, attempts: 0, completedAt };
+  return { row: row.row, status: 'planned', message: rowChangeInWords(plan, row, skus, 'planned'), attempts: 0, completedAt };
+}
+
+/** After the run stopped: what was decided without a write stands, the rest is not attempted. */
+function stoppedOutcome(row: ResolvedRow, plan: UnitPlan, reason: string, at: Date): RowOutcome {
+  const decision = plan.decisions.get(row.row)!;
+  const completedAt = at.toISOString();
+  if (decision.kind === 'skip') return { row: row.row, status: 'skipped', message: decision.message, attempts: 0, completedAt };
+  if (decision.kind === 'fail') return { row: row.row, status: 'failed', errorCode: decision.errorCode, message: decision.message, attempts: 0, completedAt };
+  return notAttemptedOutcome(row.row, reason, at);
+}
+
+/** Rows of a user whose licenses could not be read: not attempted when the run stopped, else failed, saying why. */
+function unreadOutcomes(rows: readonly ResolvedRow[], read: UserRead & { kind: 'failed' }, at: Date): RowOutcome[] {
+  const final = read.final;
+  if (read.interrupted || (final.kind === 'network' && final.code === 'ABORTED')) {
+    return rows.map((row) => notAttemptedOutcome(row.row, 'not sent: the run was interrupted before the user was read', at));
+  }
+  const why = final.kind === 'network' ? `no answer (${final.code}: ${final.message})` : (final.errorMessage ?? `HTTP ${final.status}`);
+  const errorCode = final.kind === 'network' ? final.code : (final.errorCode ?? `HTTP${final.status}`);
+  return rows.map((row) => ({
+    row: row.row,
+    status: 'failed',
+    ...(final.kind === 'response' ? { httpStatus: final.status, ...(final.requestId ? { requestId: final.requestId } : {}) } : {}),
+    errorCode,
+    message: `could not read the user's licenses, so nothing was sent: ${why}`,
+    attempts: 0,
+    completedAt: at.toISOString(),
+  }));
+}

@@ -1,0 +1,116 @@
+import { MAX_ROWS_PER_UNIT, type WorkUnit } from './work-unit.js';
+
+/** A unit as the scheduler tracks it. */
+export interface Scheduled {
+  readonly unit: WorkUnit;
+  /** Settles when the previous unit of the same user has finished; undefined when there was none. */
+  readonly previous: Promise<void> | undefined;
+  /** Rows may join until the unit is planned. */
+  planned: boolean;
+}
+
+interface Lane {
+  last: Scheduled;
+  tail: Promise<void>;
+}
+
+/**
+ * The one scheduler of a run's work: it owns
+ * - the window: how many units may be admitted and not yet finished, so that reading the file never
+ *   runs far ahead of sending and memory holds a window of rows, not the file;
+ * - each user's order: a unit runs only after the user's previous unit has finished, so a user never
+ *   has two requests in flight and the user's rows apply in file order; rows that arrive while the
+ *   user's latest unit is not yet planned join it, so that rows pending together become one body;
+ * - waits across users: an add that takes the seat a remove frees waits for that remove to settle;
+ * - the slots: how many units send at once.
+ * Waiting never holds a slot, and a unit only waits for units admitted before it, so nothing deadlocks.
+ */
+export class Scheduler {
+  readonly #windowSize: number;
+  readonly #slots: number;
+  #admitted = 0;
+  #sending = 0;
+  #roomWaiters: (() => void)[] = [];
+  #slotWaiters: (() => void)[] = [];
+  readonly #lanes = new Map<string, Lane>();
+  readonly #removes = new Map<number, { settled: Promise<boolean>; settle: (freed: boolean) => void }>();
+
+  constructor(options: { windowSize: number; slots: number }) {
+    this.#windowSize = options.windowSize;
+    this.#slots = options.slots;
+  }
+
+  /**
+   * Admits a unit once the window has room, then runs `run` for it. Returns false when the unit's rows
+   * joined the user's waiting unit instead (nothing new to run).
+   */
+  async admit(unit: WorkUnit, run: (scheduled: Scheduled) => Promise<void>): Promise<boolean> {
+    const lane = this.#lanes.get(unit.userKey);
+    if (lane && !lane.last.planned && lane.last.unit.rows.length + unit.rows.length <= MAX_ROWS_PER_UNIT) {
+      lane.last.unit.rows.push(...unit.rows);
+      return false;
+    }
+    while (this.#admitted >= this.#windowSize) await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+    // The lane may have changed while waiting for room.
+    const current = this.#lanes.get(unit.userKey);
+    if (current && !current.last.planned && current.last.unit.rows.length + unit.rows.length <= MAX_ROWS_PER_UNIT) {
+      current.last.unit.rows.push(...unit.rows);
+      return false;
+    }
+    this.#admitted++;
+    const scheduled: Scheduled = { unit, previous: current?.tail, planned: false };
+    // A predecessor that failed must not strand the user's later units: they run all the same.
+    const tail = run(scheduled).then(
+      () => this.#finish(unit.userKey, next),
+      () => this.#finish(unit.userKey, next),
+    );
+    const next: Lane = { last: scheduled, tail };
+    this.#lanes.set(unit.userKey, next);
+    return true;
+  }
+
+  /** Resolves once every admitted unit has finished. */
+  async drained(): Promise<void> {
+    while (this.#admitted > 0) await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  /** Announces a remove (by row) whose completion frees a seat that a later add may wait for. */
+  expectRemove(row: number): void {
+    let settle!: (freed: boolean) => void;
+    const settled = new Promise<boolean>((resolve) => (settle = resolve));
+    this.#removes.set(row, { settled, settle });
+  }
+
+  /** The remove in `row` completed (`freed`) or failed: the add waiting for its seat, if any, goes on. */
+  settleRemove(row: number, freed: boolean): void {
+    const remove = this.#removes.get(row);
+    if (remove === undefined) return;
+    this.#removes.delete(row);
+    remove.settle(freed);
+  }
+
+  /** Resolves with whether the remove in `row` freed its seat. A remove never announced counts as freed. */
+  removeSettled(row: number): Promise<boolean> {
+    return this.#removes.get(row)?.settled ?? Promise.resolve(true);
+  }
+
+  /** Runs `send` in one of the slots, waiting for one to be free. */
+  async inSlot<T>(send: () => Promise<T>): Promise<T> {
+    while (this.#sending >= this.#slots) await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+    this.#sending++;
+    try {
+      return await send();
+    } finally {
+      this.#sending--;
+      this.#slotWaiters.shift()?.();
+    }
+  }
+
+  #finish(userKey: string, lane: Lane): void {
+    if (this.#lanes.get(userKey) === lane) this.#lanes.delete(userKey);
+    this.#admitted--;
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
