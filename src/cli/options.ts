@@ -17,7 +17,6 @@ export interface RunOptions extends ConnectionOptions, Omit<RunConfig, 'input' |
   /** A path, or `-` for standard input. */
   readonly input: string;
   readonly out?: string;
-  readonly noRead: boolean;
   readonly log: 'text' | 'json';
   readonly quiet: boolean;
 }
@@ -59,6 +58,8 @@ export function parseRunOptions(args: string[]): RunOptions {
     'batch-size': { type: 'string' },
     'usage-location': { type: 'string' },
     'no-read': { type: 'boolean' },
+    'disabled-plans': { type: 'string' },
+    'undo-out': { type: 'string' },
     delimiter: { type: 'string' },
     log: { type: 'string' },
     quiet: { type: 'boolean' },
@@ -76,6 +77,8 @@ export function parseRunOptions(args: string[]): RunOptions {
     batchSize: integer('--batch-size', values['batch-size'], 1, 1, 20),
     ...defaultUsageLocation(values['usage-location']),
     noRead: values['no-read'] === true,
+    disabledPlans: oneOf('--disabled-plans', values['disabled-plans'], ['replace', 'merge'] as const, 'replace'),
+    ...(values['undo-out'] !== undefined ? { undoOut: values['undo-out'] } : {}),
     ...delimiter(values.delimiter),
     log: oneOf('--log', values.log, ['text', 'json'] as const, 'text'),
     quiet: values.quiet === true,

@@ -20,4 +20,10 @@ export interface RunConfig {
   /** `--usage-location`: given to a user that has none when Graph refuses a license for that reason. */
   readonly defaultUsageLocation?: string;
   readonly delimiter?: ',' | ';' | '\t';
+  /** `--no-read`: do not read users' licenses before writing (no skips, no seat check, no undo file). */
+  readonly noRead: boolean;
+  /** `--disabled-plans`: 'replace' sends the row's disabled plans as they are (the API's meaning); 'merge' unions them with the user's. @default 'replace' */
+  readonly disabledPlans: 'replace' | 'merge';
+  /** `--undo-out`: where the undo file goes (default: the results path with `.undo.csv`). */
+  readonly undoOut?: string;
 }

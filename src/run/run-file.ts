@@ -33,6 +33,8 @@ export interface RunDeps {
   readonly stats: RunStats;
   /** Aborted on Ctrl-C: in-flight requests finish, the rest become not-attempted. */
   readonly signal?: AbortSignal;
+  /** Told of each row outcome this run records, with the row's input line (rows carried over by --resume are not). */
+  readonly onRowDone?: (outcome: RowOutcome, line: number) => void;
 }
 
 export interface RunResult {
@@ -41,6 +43,10 @@ export interface RunResult {
   readonly resultsPath: string;
   /** Why the run stopped early, when it did (authentication). The results file is complete all the same. */
   readonly stopError?: RunError;
+  /** The undo file written (SPEC §4), when there is one. */
+  readonly undoPath?: string;
+  /** Why there is no undo file, e.g. "no undo file: --no-read". */
+  readonly undoNote?: string;
 }
 
 /** Units in flight or waiting, at the most, before reading pauses. */
@@ -82,14 +88,15 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
     try {
       const kept = previous === undefined ? undefined : await carryOver(previous, config.out, results, input.header.names, scan.rows);
       for (const [status, count] of kept?.byStatus ?? []) stats.byStatus[status] += count;
-      const valuesOf = new Map<number, readonly string[]>();
+      const valuesOf = new Map<number, { values: readonly string[]; line: number }>();
       const now = () => new Date(clock.now());
-      const record = (values: readonly string[], outcome: RowOutcome) => {
+      const record = (values: readonly string[], outcome: RowOutcome, line: number) => {
         results.append(values, outcome);
         stats.byStatus[outcome.status]++;
         if (outcome.errorCode && outcome.status !== 'succeeded') {
           stats.errors.set(outcome.errorCode, (stats.errors.get(outcome.errorCode) ?? 0) + 1);
         }
+        deps.onRowDone?.(outcome, line);
       };
 
       /** Every row of the second pass: those that cannot or must not be sent get their outcome here; the rest go on. */
@@ -98,12 +105,12 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
           if (kept?.rows.has(rec.row)) continue;
           const resolved = resolve(rec, input.header, problems, catalog);
           const at = now();
-          if (!resolved.ok) record(rec.values, invalidOutcome(rec.row, rec.line, resolved.problem, at));
-          else if (holdWrites) record(rec.values, notAttemptedOutcome(rec.row, `not sent: --strict and ${invalidRows} row(s) are invalid`, at));
-          else if (config.dryRun) record(rec.values, plannedOutcome(rec.row, describeChange(resolved.row, 'planned'), at));
-          else if (sender.signal.aborted) record(rec.values, notAttemptedOutcome(rec.row, sender.unsentReason(), at));
+          if (!resolved.ok) record(rec.values, invalidOutcome(rec.row, rec.line, resolved.problem, at), rec.line);
+          else if (holdWrites) record(rec.values, notAttemptedOutcome(rec.row, `not sent: --strict and ${invalidRows} row(s) are invalid`, at), rec.line);
+          else if (config.dryRun) record(rec.values, plannedOutcome(rec.row, describeChange(resolved.row, 'planned'), at), rec.line);
+          else if (sender.signal.aborted) record(rec.values, notAttemptedOutcome(rec.row, sender.unsentReason(), at), rec.line);
           else {
-            valuesOf.set(rec.row, rec.values);
+            valuesOf.set(rec.row, { values: rec.values, line: rec.line });
             yield resolved.row;
           }
         }
@@ -120,7 +127,8 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
         const outcomes = await outcomesOf(unit, unitContext, sender.signal);
         try {
           for (const outcome of outcomes) {
-            record(valuesOf.get(outcome.row)!, outcome);
+            const { values, line } = valuesOf.get(outcome.row)!;
+            record(values, outcome, line);
             valuesOf.delete(outcome.row);
           }
         } catch (error) {

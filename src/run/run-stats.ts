@@ -21,6 +21,16 @@ export interface RunStats {
   readonly errors: Map<string, number>;
   /** Milliseconds the whole run stood paused by a Retry-After. Filled in by the engine at the end. */
   pausedMs: number;
+  /** Each SKU's free seats before the run and after it (planned after, in a dry run). */
+  seats: SeatReport[];
+}
+
+/** Free seats of one SKU: read before the run, and after it (planned, in a dry run). */
+export interface SeatReport {
+  readonly skuId: string;
+  readonly label: string;
+  readonly freeBefore: number;
+  readonly freeAfter: number;
 }
 
 export function createRunStats(now: number): RunStats {
@@ -34,6 +44,7 @@ export function createRunStats(now: number): RunStats {
     retries: 0,
     errors: new Map(),
     pausedMs: 0,
+    seats: [],
   };
 }
 
