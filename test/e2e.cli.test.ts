@@ -34,7 +34,7 @@ describe('the installed command', () => {
     const seen = new Set<string>();
     for (const sample of ['migration', 'onboarding', 'nightly']) {
       const lines = (await readFile(new URL(`../samples/${sample}.csv`, import.meta.url), 'utf8')).trim().split(/\r?\n/).length - 1;
-      const plan = await readResults(dir.file(`demo-${sample}.plan.csv`));
+      const plan = await readResults(dir.file(`demo-${sample}.dry-run.results.csv`));
       const results = await readResults(dir.file(`demo-${sample}.results.csv`));
       expect(result.stderr).toContain(dir.file(`demo-${sample}.results.csv`));
       expect(plan).toHaveLength(lines);

@@ -46,7 +46,7 @@ export async function demoCommand(io: CliIO): Promise<number> {
     for (const sample of DEMO_SAMPLES) {
       const input = samplePath(`${sample.name}.csv`);
       for (const dryRun of [true, false]) {
-        const out = resolve(`demo-${sample.name}.${dryRun ? 'plan' : 'results'}.csv`);
+        const out = resolve(`demo-${sample.name}.${dryRun ? 'dry-run.' : ''}results.csv`);
         io.stderr.write('\n');
         say(`${dryRun ? 'dry run of' : 'run of'} ${sample.says}`);
         say(`$ license-batch run ${input} --out ${out}${dryRun ? ' --dry-run' : ''}`);
