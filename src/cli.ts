@@ -5,10 +5,11 @@ import { RunError } from './errors.js';
 import { demoCommand } from './cli/demo-command.js';
 import { exportCommand } from './cli/export-command.js';
 import type { CliIO } from './cli/io.js';
-import { parseConnectionOptions, parseExportOptions, parseNoOptions, parseRunOptions, parseSimulateOptions, parseValidateOptions } from './cli/options.js';
+import { parseConnectionOptions, parseExportOptions, parseNoOptions, parseRunOptions, parseSimulateOptions, parseValidateOptions, wantsJsonLog } from './cli/options.js';
 import { runCommand } from './cli/run-command.js';
 import { simulateCommand } from './cli/simulate-command.js';
 import { skusCommand } from './cli/skus-command.js';
+import { helpFor } from './cli/help.js';
 import { USAGE } from './cli/usage.js';
 import { validateCommand } from './cli/validate-command.js';
 import { packageVersion } from './version.js';
@@ -20,7 +21,7 @@ import { packageVersion } from './version.js';
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const [command, ...args] = argv;
   if (args.includes('--help') || args.includes('-h')) {
-    io.stdout.write(`${USAGE}\n`);
+    io.stdout.write(`${helpFor(command) ?? USAGE}\n`);
     return 0;
   }
   try {
@@ -38,8 +39,13 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       case 'demo':
         parseNoOptions('demo', args);
         return await demoCommand(io);
+      case 'help': {
+        const text = helpFor(args[0]);
+        if (text === undefined) throw new RunError('USAGE', `No command "${args[0]}". Run 'license-batch help' for the commands.`);
+        io.stdout.write(`${text}\n`);
+        return 0;
+      }
       case undefined:
-      case 'help':
       case '--help':
       case '-h':
         io.stdout.write(`${USAGE}\n`);
@@ -51,11 +57,18 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         throw new RunError('USAGE', `Unknown command "${command}". Run 'license-batch help' for the commands.`);
     }
   } catch (error) {
+    // `run --log json` promises a scheduler nothing but JSON objects on standard error.
+    const json = command === 'run' && wantsJsonLog(args);
     if (error instanceof RunError) {
-      io.stderr.write(`license-batch: error: ${error.message}\n`);
+      if (json) io.stderr.write(`${JSON.stringify({ event: 'error', time: new Date().toISOString(), code: error.code, message: error.message, exitCode: error.exitCode })}\n`);
+      else io.stderr.write(`license-batch: error: ${error.message}\n`);
       return error.exitCode;
     }
     const detail = io.env.LICENSE_BATCH_DEBUG ? (error as Error).stack : (error as Error).message;
+    if (json) {
+      io.stderr.write(`${JSON.stringify({ event: 'error', time: new Date().toISOString(), code: 'INTERNAL', message: `internal error: ${detail}`, exitCode: 70 })}\n`);
+      return 70;
+    }
     io.stderr.write(`license-batch: internal error: ${detail}\n(set LICENSE_BATCH_DEBUG=1 for details; please report it)\n`);
     return 70;
   }
@@ -76,7 +89,8 @@ if (isEntryPoint()) {
   const onSignal = () => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    process.stderr.write('\nlicense-batch: stopping (Ctrl-C again to stop at once)\n');
+    // `run` (and the demo's runs) say it themselves, above the live line or as a JSON event.
+    if (process.argv[2] !== 'run' && process.argv[2] !== 'demo') process.stderr.write('\nlicense-batch: stopping (Ctrl-C again to stop at once)\n');
     controller.abort();
   };
   process.on('SIGINT', onSignal);

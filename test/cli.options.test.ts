@@ -35,10 +35,10 @@ describe('run options', () => {
   it('reads every flag', () => {
     const options = parseRunOptions([
       'in.csv', '--out', 'o.csv', '--dry-run', '--resume', '--strict', '--concurrency', '16', '--max-retries', '0',
-      '--max-rate', 'off', '--batch-size', '20', '--usage-location', 'de', '--no-read', '--delimiter', 'tab', '--cloud', 'usgov', '--graph-url', 'http://127.0.0.1:9', '--log', 'json', '--quiet',
+      '--max-rate', 'off', '--batch-size', '20', '--usage-location', 'de', '--no-read', '--disabled-plans', 'merge', '--undo-out', 'u.csv', '--delimiter', 'tab', '--cloud', 'usgov', '--graph-url', 'http://127.0.0.1:9', '--log', 'json', '--quiet',
     ]);
     expect(options).toMatchObject({
-      out: 'o.csv', dryRun: true, resume: true, strict: true, concurrency: 16, maxRetries: 0, maxRate: 'off', batchSize: 20, defaultUsageLocation: 'DE', noRead: true,
+      out: 'o.csv', dryRun: true, resume: true, strict: true, concurrency: 16, maxRetries: 0, maxRate: 'off', batchSize: 20, defaultUsageLocation: 'DE', noRead: true, disabledPlans: 'merge', undoOut: 'u.csv',
       delimiter: '\t', cloud: 'usgov', graphUrl: 'http://127.0.0.1:9', log: 'json', quiet: true,
     });
     expect(parseRunOptions(['in.csv', '--max-rate', '12.5']).maxRate).toBe(12.5);
@@ -52,6 +52,7 @@ describe('run options', () => {
     { args: ['in.csv', '--usage-location', 'XX'], says: '--usage-location' },
     { args: ['in.csv', '--cloud', 'mars'], says: 'global, usgov, usgovdod, china' },
     { args: ['in.csv', '--log', 'xml'], says: '--log' },
+    { args: ['in.csv', '--disabled-plans', 'union'], says: 'replace, merge' },
     { args: ['in.csv', '--delimiter', '|'], says: '|' },
     { args: ['in.csv', '--frobnicate'], says: '--frobnicate' },
     { args: [], says: 'needs <input.csv>' },

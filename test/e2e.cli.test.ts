@@ -25,19 +25,29 @@ describe('the installed command', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('runs the demo end to end against the built-in simulator', async () => {
+  it('runs the demo end to end against the built-in simulator: each sample, a dry run then the run', async () => {
     const dir = await tempDir();
     cleanups.push(() => dir.dispose());
     const result = await spawnCli(['demo'], { cwd: dir.path });
     expect(result.stderr).toMatch(/NOT Microsoft Graph/);
     expect(result.code).toBe(0);
-    const out = dir.file('license-batch-demo.results.csv');
-    expect(result.stderr).toContain(out);
-    const rows = await readResults(out);
-    const input = (await readFile(new URL('../samples/licenses.csv', import.meta.url), 'utf8')).trim().split('\n').length - 1;
-    expect(rows).toHaveLength(input);
-    expect(rows.filter((r) => r.status === 'succeeded').length).toBeGreaterThan(input / 2);
-    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['succeeded', 'failed', 'invalid']));
+    const seen = new Set<string>();
+    for (const sample of ['migration', 'onboarding', 'nightly']) {
+      const lines = (await readFile(new URL(`../samples/${sample}.csv`, import.meta.url), 'utf8')).trim().split(/\r?\n/).length - 1;
+      const plan = await readResults(dir.file(`demo-${sample}.dry-run.results.csv`));
+      const results = await readResults(dir.file(`demo-${sample}.results.csv`));
+      expect(result.stderr).toContain(dir.file(`demo-${sample}.results.csv`));
+      expect(plan).toHaveLength(lines);
+      expect(results).toHaveLength(lines);
+      expect(plan.some((r) => r.status === 'planned')).toBe(true);
+      expect(plan.some((r) => r.status === 'succeeded')).toBe(false);
+      expect(results.filter((r) => r.status === 'succeeded' || r.status === 'skipped').length).toBeGreaterThan(lines / 2);
+      for (const r of results) seen.add(r.status);
+    }
+    // Rows that fail on purpose, so that the summaries show reasons and fixes.
+    expect(seen).toContain('failed');
+    expect(seen).toContain('invalid');
+    expect(result.stderr).toMatch(/usage location missing: 1 row \(e\.g\. row \d+\): add a UsageLocation column/);
   });
 });
 

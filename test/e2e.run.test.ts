@@ -401,7 +401,7 @@ describe('run: output', () => {
     const sim = await simulator(testTenant({ users: 3 }));
     const { stderr, out } = await run(sim, csv([['upn', 'sku'], [upn(1), SKU.E3], ['ghost@contoso.example', SKU.E3]]), ['--quiet']);
     expect(stderr).toMatch(/2 rows in .*succeeded 1, failed 1/);
-    expect(stderr).toMatch(/UserNotFound/);
+    expect(stderr).toMatch(/most frequent errors:\n.*user not found: 1 row \(e\.g\. row 2\): check the UPN/);
     expect(stderr).toContain(`results: ${out}`);
   });
 

@@ -18,13 +18,18 @@ export type GraphConnection = GraphTransport & { close(): void };
  * before any other output.
  * @throws {RunError} `URL_REFUSED` or `AUTH`.
  */
-export async function openGraphConnection(options: ConnectionOptions, io: Pick<CliIO, 'env' | 'stderr'>, sockets: number): Promise<GraphConnection> {
-  const { root, tokens } = prepare(options, io.env, io.stderr);
+export async function openGraphConnection(
+  options: ConnectionOptions,
+  io: Pick<CliIO, 'env' | 'stderr'>,
+  sockets: number,
+  prompt: (message: string) => void = (message) => io.stderr.write(`license-batch: ${message}\n`),
+): Promise<GraphConnection> {
+  const { root, tokens } = prepare(options, io.env, prompt);
   await tokens.getToken();
   return createGraphClient({ root, tokens, maxSockets: sockets });
 }
 
-function prepare(options: ConnectionOptions, env: NodeJS.ProcessEnv, stderr: Pick<NodeJS.WritableStream, 'write'>): { root: string; tokens: TokenProvider } {
+function prepare(options: ConnectionOptions, env: NodeJS.ProcessEnv, prompt: (message: string) => void): { root: string; tokens: TokenProvider } {
   const root = resolveGraphRoot(options.graphUrl === undefined ? { cloud: options.cloud } : { cloud: options.cloud, graphUrl: options.graphUrl });
   const credential = credentialFrom(env, { managedIdentity: options.signIn === 'managed-identity', deviceCode: options.signIn === 'device-code' });
   const authorityHost = env.AZURE_AUTHORITY_HOST?.trim();
@@ -32,7 +37,7 @@ function prepare(options: ConnectionOptions, env: NodeJS.ProcessEnv, stderr: Pic
     graphRoot: root,
     cloud: options.cloud,
     ...(authorityHost ? { authorityHost } : {}),
-    prompt: (message) => stderr.write(`license-batch: ${message}\n`),
+    prompt,
   });
   return { root, tokens };
 }

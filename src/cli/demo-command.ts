@@ -10,11 +10,20 @@ export function samplePath(name: string): string {
   return fileURLToPath(new URL(`../../samples/${name}`, import.meta.url));
 }
 
+/** The three kinds of run the tool is for (SPEC, "who uses it"), in the order the demo runs them. */
+export const DEMO_SAMPLES = [
+  { name: 'migration', says: 'a migration export: semicolons, product names, EnabledPlans, Office 365 E3 -> Microsoft 365 E3' },
+  { name: 'onboarding', says: 'an onboarding batch of new hires, with usage locations' },
+  { name: 'nightly', says: 'a nightly file by GUID, re-applied as a scheduler would' },
+] as const;
+
 /**
  * `license-batch demo`: starts the simulator in-process over the sample tenant, with a little
- * latency, throttling and a few injected faults, and runs the sample spreadsheet through it.
- * Some sample rows fail on purpose (unknown user, no usage location, a typo in a SKU name), so that
- * the results file shows what an admin would see; the demo itself succeeds when the run completes.
+ * latency, throttling and a few injected faults, and runs each sample through it, a dry run first and
+ * then the run, as the README tells an admin to. Some sample rows fail on purpose (no usage location,
+ * no seats left, a license from a group, an unknown user, a typo in a product name), so that the
+ * summaries and results files show what an admin would see; the demo itself succeeds when every run
+ * completes.
  */
 export async function demoCommand(io: CliIO): Promise<number> {
   const tenant = await loadTenantFile(samplePath('tenant.json'));
@@ -27,24 +36,37 @@ export async function demoCommand(io: CliIO): Promise<number> {
       seed: 7,
     },
   });
-  const out = resolve('license-batch-demo.results.csv');
-  io.stderr.write(
-    `license-batch demo: the built-in Graph simulator (NOT Microsoft Graph) is serving a sample tenant of ` +
-      `${tenant.users.length} users at ${simulator.url}, with throttling and injected faults.\n` +
-      `license-batch demo: running ${samplePath('licenses.csv')}\n`,
+  const say = (line: string) => io.stderr.write(`license-batch demo: ${line}\n`);
+  say(
+    `the built-in Graph simulator (NOT Microsoft Graph) is serving a sample tenant of ${tenant.users.length} users ` +
+      `at ${simulator.url}, with throttling and injected faults.`,
   );
+  const written: string[] = [];
   try {
-    const code = await runCommand(parseRunOptions([samplePath('licenses.csv'), '--graph-url', simulator.url, '--out', out]), {
-      ...io,
-      env: { ...io.env, GRAPH_ACCESS_TOKEN: 'demo-token-for-the-simulator' },
-    });
-    io.stderr.write(
-      `license-batch demo: done. Some sample rows fail on purpose; open ${out} to see every row's outcome.\n` +
-        `license-batch demo: simulator stats: ${simulator.stats.requests} requests, ${simulator.stats.throttled} throttled, ` +
+    for (const sample of DEMO_SAMPLES) {
+      const input = samplePath(`${sample.name}.csv`);
+      for (const dryRun of [true, false]) {
+        const out = resolve(`demo-${sample.name}.${dryRun ? 'dry-run.' : ''}results.csv`);
+        io.stderr.write('\n');
+        say(`${dryRun ? 'dry run of' : 'run of'} ${sample.says}`);
+        say(`$ license-batch run ${input} --out ${out}${dryRun ? ' --dry-run' : ''}`);
+        const args = [input, '--graph-url', simulator.url, '--out', out, ...(dryRun ? ['--dry-run'] : [])];
+        const code = await runCommand(parseRunOptions(args), { ...io, env: { ...io.env, GRAPH_ACCESS_TOKEN: 'demo-token-for-the-simulator' } }, { commands: false });
+        if (code !== 0 && code !== 1) return code;
+        written.push(out);
+        if (io.signal?.aborted) return 130;
+      }
+    }
+    io.stderr.write('\n');
+    say('done. Some sample rows fail on purpose; open the results files to see every row\'s outcome:');
+    for (const path of written) say(`  ${path}`);
+    say(
+      `simulator stats: ${simulator.stats.requests} requests, ${simulator.stats.throttled} throttled, ` +
         `${simulator.stats.faults.error503 + simulator.stats.faults.dropBeforeApply + simulator.stats.faults.dropAfterApply} injected faults, ` +
-        `at most ${simulator.stats.maxInFlightPerUser} request(s) in flight per user.\n`,
+        `at most ${simulator.stats.maxInFlightPerUser} request(s) in flight per user.`,
     );
-    return code === 1 ? 0 : code;
+    say('next: `license-batch help run`, and the README\'s quick starts for your own tenant.');
+    return 0;
   } finally {
     await simulator.close();
   }

@@ -85,6 +85,11 @@ export function parseRunOptions(args: string[]): RunOptions {
   });
 }
 
+/** Whether `run`'s arguments ask for `--log json`, read leniently, so that even a usage error can be written as JSON. */
+export function wantsJsonLog(args: readonly string[]): boolean {
+  return args.some((arg, i) => arg === '--log=json' || (arg === '--log' && args[i + 1]?.toLowerCase() === 'json'));
+}
+
 export function parseValidateOptions(args: string[]): ValidateOptions {
   const { values, positionals } = parse(args, { delimiter: { type: 'string' } });
   return Object.freeze({ input: onePositional(positionals, 'validate', '<input.csv>'), ...delimiter(values.delimiter) });

@@ -1,61 +1,118 @@
 import type { Status } from '../model.js';
 import { rowsDone, type RunStats } from '../run/run-stats.js';
+import { formatReason, type ReasonCount } from './reasons.js';
 
 const STATUS_ORDER: readonly Status[] = ['succeeded', 'skipped', 'planned', 'failed', 'invalid', 'not-attempted'];
+
+/** Everything the end of a run reports (SPEC §5, issue 8). Plain data: the printers below are pure. */
+export interface RunReport {
+  readonly stats: RunStats;
+  /** Epoch milliseconds the run ended. */
+  readonly now: number;
+  readonly exitCode: number;
+  readonly dryRun: boolean;
+  readonly resultsPath: string;
+  readonly undoPath?: string;
+  readonly undoNote?: string;
+  /** The most frequent reasons rows failed or were invalid, most frequent first. */
+  readonly reasons: readonly ReasonCount[];
+  /** Reasons beyond those listed. */
+  readonly otherReasons?: number;
+  /** The command that retries only the rows that did not succeed (`--resume`), when some did not. */
+  readonly retryCommand?: string;
+  /** After a dry run: the command that applies the plan. */
+  readonly applyCommand?: string;
+}
 
 /** Seconds since the run started, for rates. */
 function elapsedSeconds(stats: RunStats, now: number): number {
   return Math.max((now - stats.startedAt) / 1000, 0.001);
 }
 
-/** The one-line progress: rows done of total, write rate, and an estimate of the time left. */
+/**
+ * The one-line progress: rows done of total, what became of them, the write rate, the time spent
+ * waiting on throttling, and an estimate of the time left.
+ */
 export function progressLine(stats: RunStats, now: number): string {
   const done = rowsDone(stats);
+  if (stats.rowsTotal === 0 && done === 0) return 'checking the file and the tenant...';
   const seconds = elapsedSeconds(stats, now);
-  const rate = stats.writes / seconds;
-  const rowsPerSecond = done / seconds;
-  const left = stats.rowsTotal - done;
-  const eta = rowsPerSecond > 0 && left > 0 ? `, about ${formatDuration(left / rowsPerSecond)} left` : '';
-  const failing = stats.byStatus.failed + stats.byStatus.invalid;
-  return `${done}/${stats.rowsTotal} rows (${failing} failed or invalid), ${rate.toFixed(1)} writes/s${eta}`;
+  const s = stats.byStatus;
+  const parts = [`${s.succeeded} succeeded`, `${s.failed + s.invalid} failed`, `${s.skipped} skipped`];
+  if (s.planned > 0) parts.push(`${s.planned} planned`);
+  if (s['not-attempted'] > 0) parts.push(`${s['not-attempted']} not attempted`);
+  const eta = etaSeconds(stats, now);
+  return (
+    `${done}/${stats.rowsTotal} rows (${parts.join(', ')}), ${(stats.writes / seconds).toFixed(1)} writes/s, ` +
+    `throttled ${formatDuration(stats.pausedMs / 1000)}` +
+    (eta === undefined ? '' : `, about ${formatDuration(eta)} left`)
+  );
 }
 
-/** The summary at the end of a run (SPEC §5): counts per status, frequent errors, throttling, rate, results path. */
-export function summaryLines(stats: RunStats, now: number, resultsPath: string): string[] {
+/** Seconds left at the rate rows have completed so far; undefined before the first row or after the last. */
+export function etaSeconds(stats: RunStats, now: number): number | undefined {
+  const done = rowsDone(stats);
+  const left = stats.rowsTotal - done;
+  if (done === 0 || left <= 0) return undefined;
+  return left / (done / elapsedSeconds(stats, now));
+}
+
+/** The summary at the end of a run, one line each, without the `license-batch: ` prefix. */
+export function summaryLines(report: RunReport): string[] {
+  const { stats, now } = report;
   const seconds = elapsedSeconds(stats, now);
   const counts = STATUS_ORDER.filter((s) => stats.byStatus[s] > 0).map((s) => `${s} ${stats.byStatus[s]}`);
   const lines = [`${rowsDone(stats)} rows in ${formatDuration(seconds)}: ${counts.join(', ') || 'nothing to do'}`];
-  const errors = topErrors(stats, 5);
-  if (errors.length > 0) lines.push(`most frequent errors: ${errors.map(([code, n]) => `${code} x${n}`).join(', ')}`);
+  if (report.reasons.length > 0) {
+    lines.push('most frequent errors:');
+    for (const reason of report.reasons) lines.push(`  ${formatReason(reason)}`);
+    const more = report.otherReasons ?? 0;
+    if (more > 0) lines.push(`  and ${more} other reason${more === 1 ? '' : 's'}: see the message column of the results file`);
+  }
+  if (stats.seats.length > 0) {
+    const label = report.dryRun ? 'free seats now -> after the planned run' : 'free seats before -> after';
+    lines.push(`${label}: ${stats.seats.map((s) => `${s.label} ${s.freeBefore} -> ${s.freeAfter}`).join(', ')}`);
+  }
   lines.push(
     `${stats.writes} writes (${(stats.writes / seconds).toFixed(1)}/s), ${stats.retries} retries, ` +
       `${stats.throttled} throttled, ${formatDuration(stats.pausedMs / 1000)} paused by Retry-After`,
   );
-  lines.push(`results: ${resultsPath}`);
+  lines.push(`results: ${report.resultsPath}`);
+  if (report.undoPath !== undefined) lines.push(`undo: ${report.undoPath} (run it with license-batch run to restore the users this run changed)`);
+  else if (report.undoNote !== undefined) lines.push(report.undoNote);
+  if (report.applyCommand !== undefined) lines.push(`to apply this plan: ${report.applyCommand}`);
+  if (report.retryCommand !== undefined) {
+    const fixFirst = stats.byStatus.invalid + stats.byStatus.failed > 0 ? 'fix the failed and invalid rows in the input, then ' : '';
+    lines.push(`${fixFirst}retry only the rows that did not succeed: ${report.retryCommand}`);
+  }
   return lines;
 }
 
 /** The summary as one object, for `--log json`. */
-export function summaryObject(stats: RunStats, now: number, resultsPath: string, exitCode: number): Record<string, unknown> {
+export function summaryObject(report: RunReport): Record<string, unknown> {
+  const { stats, now } = report;
   const seconds = elapsedSeconds(stats, now);
   return {
     event: 'summary',
+    time: new Date(now).toISOString(),
     rows: rowsDone(stats),
     statuses: stats.byStatus,
-    topErrors: Object.fromEntries(topErrors(stats, 5)),
+    topErrors: Object.fromEntries([...stats.errors].sort((a, b) => b[1] - a[1]).slice(0, 5)),
+    reasons: report.reasons.map((r) => ({ reason: r.reason, key: r.key, count: r.count, exampleRow: r.exampleRow, fix: r.fix })),
+    seats: stats.seats,
     writes: stats.writes,
     writesPerSecond: Number((stats.writes / seconds).toFixed(2)),
     retries: stats.retries,
     throttled: stats.throttled,
     pausedSeconds: Number((stats.pausedMs / 1000).toFixed(3)),
     seconds: Number(seconds.toFixed(3)),
-    results: resultsPath,
-    exitCode,
+    results: report.resultsPath,
+    ...(report.undoPath !== undefined ? { undo: report.undoPath } : {}),
+    ...(report.undoNote !== undefined ? { undoNote: report.undoNote } : {}),
+    ...(report.retryCommand !== undefined ? { retryCommand: report.retryCommand } : {}),
+    ...(report.applyCommand !== undefined ? { applyCommand: report.applyCommand } : {}),
+    exitCode: report.exitCode,
   };
-}
-
-function topErrors(stats: RunStats, n: number): [string, number][] {
-  return [...stats.errors].sort((a, b) => b[1] - a[1]).slice(0, n);
 }
 
 export function formatDuration(seconds: number): string {

@@ -8,11 +8,11 @@ Usage:
   license-batch export [--out F] [--sku X]...  current direct assignments, in this tool's input format
   license-batch simulate [--port N] [--tenant F]  serve the built-in Graph simulator on 127.0.0.1
   license-batch demo                           a sample run against the built-in simulator
-  license-batch help                           this text
+  license-batch help [command]                 this text, or one command's options, examples and exit codes
 
 Run options:
   --out F                 results file (default: <input>.results.csv)
-  --dry-run               check and plan everything; send no write
+  --dry-run               resolve, validate, read users and check seats; send no write
   --resume                keep rows of the results file that succeeded or were skipped; run the rest
   --strict                any invalid row stops the run before any write
   --concurrency N         requests in flight at once (default 8)
@@ -20,14 +20,16 @@ Run options:
   --max-rate N|off        writes per second at the most (default: Graph's published quota, 20/s)
   --batch-size N          send requests as JSON $batch of up to N (1-20; default 1)
   --usage-location XX     usage location for users that have none, set when a license needs it
-  --no-read               do not read users' licenses before changing them (this version does not yet)
+  --no-read               do not read users first: no skips, no seat check, no undo file
+  --disabled-plans M      replace (default) or merge: add the row's disabled plans to the user's own
+  --undo-out F            undo file (default: <results without .csv>.undo.csv)
   --delimiter ,|;|tab     input delimiter (default: detected from the header line)
   --cloud C               global (default), usgov, usgovdod or china
   --graph-url URL         Graph root, e.g. a simulator: http://127.0.0.1:8080
   --managed-identity      sign in with the Azure resource's managed identity
   --device-code           sign in as an admin, with a code shown here
   --log text|json         progress and summary as text lines (default) or JSON objects
-  --quiet                 no progress, only the summary
+  --quiet                 errors and the summary only
 
 Sign-in (first that applies; secrets only from the environment or files):
   GRAPH_ACCESS_TOKEN      a ready bearer token (e.g. az account get-access-token --resource-type ms-graph)
@@ -46,4 +48,5 @@ Input columns (header names match case-insensitively, ignoring spaces, _ and -):
   UsageLocation                                    optional: two-letter country code
 
 Exit codes: 0 all rows succeeded, skipped or planned; 1 some rows failed or were invalid;
-2 the run could not start or had to stop; 130 interrupted.`;
+2 the run could not start or had to stop; 130 interrupted.
+'license-batch help run' (or 'license-batch run --help') shows run's options with examples.`;

@@ -77,6 +77,8 @@ export class RunSender {
         if (exchange.kind !== 'response') return;
         this.#answered = true;
         if (exchange.status === 429) stats.throttled++;
+        // Kept current (not only at the end) so that the live line can show the time spent waiting.
+        stats.pausedMs = this.#gate.pausedMs;
         const refused = this.#watch.observe(kind, exchange.status);
         if (refused) this.stop(refused);
       },

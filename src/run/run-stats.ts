@@ -19,12 +19,13 @@ export interface RunStats {
   retries: number;
   /** How often each errorCode ended a row, for the summary's most frequent errors. */
   readonly errors: Map<string, number>;
-  /** Milliseconds the whole run stood paused by a Retry-After. Filled in by the engine at the end. */
+  /** Milliseconds the whole run stood paused by a Retry-After so far: updated as responses come, and at the end. */
   pausedMs: number;
-  /** Free seats of each SKU the file names, before the run and after it (planned after, in a dry run). */
+  /** Each SKU's free seats before the run and after it (planned after, in a dry run). */
   seats: SeatReport[];
 }
 
+/** Free seats of one SKU: read before the run, and after it (planned, in a dry run). */
 export interface SeatReport {
   readonly skuId: string;
   readonly label: string;

@@ -1,0 +1,148 @@
+import { USAGE } from './usage.js';
+
+const CONNECTION = `Connection and sign-in:
+  --cloud C               global (default), usgov, usgovdod or china
+  --graph-url URL         Graph root instead, e.g. a simulator: http://127.0.0.1:8080
+  --managed-identity      sign in with the Azure resource's managed identity
+  --device-code           sign in as an admin, with a code shown here
+  Environment: GRAPH_ACCESS_TOKEN, or AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET
+  (or + AZURE_CLIENT_CERTIFICATE_PATH [+ AZURE_CLIENT_CERTIFICATE_PASSWORD]); AZURE_AUTHORITY_HOST.
+  Permissions: LicenseAssignment.ReadWrite.All (+ User.ReadWrite.All to set usage location).`;
+
+const RUN = `license-batch run <input.csv|-> [options]
+
+Applies the file's license changes through Microsoft Graph and writes a results file with one row
+per input row (status, errorCode, message, ...). It reads each user's licenses first: rows already in
+place are skipped, seats are checked, removes that free seats go before the adds that need them,
+and an undo file is written next to the results.
+
+Options:
+  --out F                 results file (default: <input>.results.csv)
+  --dry-run               resolve, validate, read and check seats; send no write (rows: planned)
+  --resume                keep the rows of the results file that succeeded or were skipped; run the rest
+  --strict                any invalid row stops the run before any write
+  --concurrency N         requests in flight at once (default 8)
+  --max-retries N         retries per request for transient failures (default 6)
+  --max-rate N|off        writes per second at most (default: learned, from Graph's quota of 20/s)
+  --batch-size N          send requests as JSON $batch of up to N (1-20; default 1)
+  --no-read               do not read users first: no skips, no seat check, no undo file
+  --disabled-plans M      replace (default: the row's plans, as the API means) or merge (add to
+                          the plans the user already has disabled for that SKU)
+  --undo-out F            undo file (default: <results without .csv>.undo.csv)
+  --usage-location XX     usage location for users that have none
+  --delimiter ,|;|tab     input delimiter (default: detected from the header line)
+  --log text|json         progress and summary as text (default) or one JSON object per line
+  --quiet                 errors and the summary only
+
+${CONNECTION}
+
+Examples:
+  license-batch run migration.csv --dry-run        see what would change, change nothing
+  license-batch run onboarding.csv --usage-location US
+  license-batch run onboarding.csv --resume        after fixing the failed rows: retry only those
+
+Exit codes: 0 every row succeeded, was skipped or planned; 1 some rows failed or were invalid;
+2 the run could not start or had to stop (usage, file structure, sign-in); 130 interrupted.`;
+
+const VALIDATE = `license-batch validate <input.csv|-> [--delimiter ,|;|tab]
+
+Checks the file offline, without signing in or sending anything: its structure (header, quotes,
+fields), every row (user, SKU, action, plans, usage location), and rows that contradict each other
+for the same user. SKU and plan names are checked against Microsoft's product names table; the
+tenant's own SKUs are checked by run (and run --dry-run).
+
+Examples:
+  license-batch validate migration.csv
+  license-batch validate export.csv --delimiter ';'
+
+Exit codes: 0 clean; 1 some rows are invalid (each printed with its row, line, column and value);
+2 the file cannot be read as a spreadsheet of licenses (the message names the line).`;
+
+const SKUS = `license-batch skus [connection options]
+
+Lists the tenant's subscriptions: part number, product name, SKU id, seats used and free, and the
+service plans (by name and id) that DisabledPlans and EnabledPlans may name.
+
+${CONNECTION}
+
+Examples:
+  license-batch skus
+  license-batch skus --managed-identity
+  license-batch skus --graph-url http://127.0.0.1:8080     against \`license-batch simulate\`
+
+Exit codes: 0 listed; 2 could not sign in or reach Graph.`;
+
+const EXPORT = `license-batch export [--out F] [--sku X]... [connection options]
+
+Writes the tenant's current direct license assignments as an input file of this tool (SKUs by part
+number, plans by name): a snapshot to keep before a migration, or the start of a nightly file.
+Licenses inherited from groups are left out.
+
+Options:
+  --out F                 write to F (default: standard output)
+  --sku X                 only this SKU (GUID, part number or product name); repeat for several
+
+${CONNECTION}
+
+Examples:
+  license-batch export --out before-migration.csv
+  license-batch export --sku ENTERPRISEPACK --sku EMS > nightly.csv
+
+Exit codes: 0 exported; 2 could not sign in, reach Graph, or an unknown --sku.`;
+
+const SIMULATE = `license-batch simulate [--port N] [--tenant F]
+
+Serves the built-in Graph simulator (NOT Microsoft Graph) on 127.0.0.1: assignLicense, $batch,
+subscribedSkus, user reads and PATCH, with throttling, and an OAuth token endpoint. Point run,
+skus and export at it with --graph-url and any GRAPH_ACCESS_TOKEN.
+
+Options:
+  --port N                port (default 8080; 0 picks a free one)
+  --tenant F              tenant JSON file (default: the sample tenant, as in samples/tenant.json)
+
+Examples:
+  license-batch simulate --port 8080
+  GRAPH_ACCESS_TOKEN=x license-batch run samples/onboarding.csv --graph-url http://127.0.0.1:8080
+
+Exit codes: 0 stopped with Ctrl-C; 2 bad options or the port is taken.`;
+
+const DEMO = `license-batch demo
+
+Starts the built-in simulator in this process over the sample tenant (samples/tenant.json) and runs
+the three samples through it, each as a dry run first and then for real: a migration export
+(semicolons, product names, EnabledPlans), an onboarding batch (usage locations), and a nightly
+file by GUID. Some rows fail on purpose, so that the summaries and results files show what an admin
+would see. The results files are written in the current folder.
+
+Examples:
+  license-batch demo
+  npm run demo
+
+Exit codes: 0 the demo ran; 2 it could not start.`;
+
+const HELP = `license-batch help [command]
+
+The commands, or one command's options, examples and exit codes. \`license-batch <command> --help\`
+says the same.
+
+Examples:
+  license-batch help run
+  license-batch export --help`;
+
+const BY_COMMAND: Readonly<Record<string, string>> = {
+  run: RUN,
+  validate: VALIDATE,
+  skus: SKUS,
+  export: EXPORT,
+  simulate: SIMULATE,
+  demo: DEMO,
+  help: HELP,
+};
+
+/** The help text of one command, or the general help for none; undefined for a command that does not exist. */
+export function helpFor(command: string | undefined): string | undefined {
+  if (command === undefined) return USAGE;
+  return BY_COMMAND[command];
+}
+
+export const COMMANDS: readonly string[] = Object.keys(BY_COMMAND);
