@@ -1,7 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import { applyBehaviour, DEFAULT_BEHAVIOUR, type SimulatorBehaviour } from './behaviour.js';
 
-/** A tenant as the simulator's JSON file describes it. GUIDs may be in any case; the simulator answers in lower case. */
+/**
+ * A tenant as the simulator's JSON file describes it (the format, field by field: src/simulator/README.md).
+ * GUIDs may be in any case; the simulator answers in lower case.
+ */
 export interface TenantSpec {
   readonly tenantId: string;
   readonly skus: readonly SkuSpec[];
