@@ -110,7 +110,7 @@ describe('faults', () => {
     expect([res.status, res.headers.get('retry-after')]).toEqual([503, '7']);
     expect(((await res.json()) as any).error.code).toBe('serviceNotAvailable');
     expect(sim.user(BOB)!.directLicenses).toEqual([]);
-    expect(sim.stats.faults).toEqual({ error503: 1, dropBeforeApply: 0, dropAfterApply: 0 });
+    expect(sim.stats.faults).toMatchObject({ error503: 1, dropBeforeApply: 0, dropAfterApply: 0, conflict409: 0, timeoutBeforeApply: 0 });
     await get(sim, BOB);
     expect(sim.stats.requestsDuringRetryAfter).toBe(1);
   });

@@ -41,7 +41,7 @@ describe('assignLicense over HTTP', () => {
   it('applies the change and answers 200 with the user, Graph headers and the simulator mark', async () => {
     const reply = await graph('POST', `/users/${BOB}/assignLicense`, { body: assign([E3]), headers: { 'client-request-id': 'my-id-1' } });
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ id: BOB, userPrincipalName: 'bob@contoso.example', assignedLicenses: [{ skuId: E3, disabledPlans: [] }] });
+    expect(reply.body).toMatchObject({ '@odata.context': `${sim.url}/v1.0/$metadata#users/$entity`, id: BOB, userPrincipalName: 'bob@contoso.example', businessPhones: [] });
     expect(reply.headers.get('request-id')).toMatch(UUID);
     expect(reply.headers.get('client-request-id')).toBe('my-id-1');
     expect(reply.headers.get('x-simulator')).toBe('license-batch');
@@ -104,7 +104,9 @@ describe('reading users', () => {
       '@odata.context': expect.any(String),
       id: ALICE,
       assignedLicenses: [{ skuId: E3, disabledPlans: [SWAY] }],
-      licenseAssignmentStates: [{ skuId: E3, disabledPlans: [SWAY], assignedByGroup: null, state: 'Active', error: 'None' }],
+      licenseAssignmentStates: [
+        { skuId: E3, disabledPlans: [SWAY], assignedByGroup: null, state: 'Active', error: 'None', lastUpdatedDateTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+      ],
       usageLocation: 'US',
     });
   });

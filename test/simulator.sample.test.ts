@@ -75,6 +75,12 @@ describe('samples/tenant.json', () => {
     const pbi = t.skus.find((s) => s.skuPartNumber === 'POWER_BI_PRO')!;
     expect(pbi.prepaidUnits.enabled - heldBy(t, pbi.skuId)).toBe(1);
   });
+
+  it('has a SKU in its grace period, whose warning units are not free seats', () => {
+    const pbi = generateSampleTenant().skus.find((s) => s.skuPartNumber === 'POWER_BI_PRO')!;
+    expect([pbi.capabilityStatus, pbi.prepaidUnits.warning]).toEqual(['Warning', 2]);
+    expect(generateSampleTenant().skus.filter((s) => s.capabilityStatus !== undefined)).toHaveLength(1);
+  });
 });
 
 describe('loadTenantFile', () => {

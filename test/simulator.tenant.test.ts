@@ -150,17 +150,26 @@ describe('assignLicense errors, with Graph codes and wording', () => {
 });
 
 describe('assignLicense success', () => {
-  it('adds and answers with the user, its id lower-cased, and its licenses', () => {
+  it("adds and answers with the user object as Graph's docs show it, its id lower-cased", () => {
     const t = tenant();
     const result = t.assignLicense('BOB@contoso.example', body([{ skuId: E3.toUpperCase(), disabledPlans: [SWAY.toUpperCase()] }]));
     expect(result).toEqual({
       ok: true,
       value: {
-        id: 'a0000000-0000-4000-8000-000000000002',
+        businessPhones: [],
+        displayName: 'bob',
+        givenName: null,
+        jobTitle: null,
+        mail: null,
+        mobilePhone: null,
+        officeLocation: null,
+        preferredLanguage: null,
+        surname: null,
         userPrincipalName: 'bob@contoso.example',
-        assignedLicenses: [{ skuId: E3, disabledPlans: [SWAY] }],
+        id: 'a0000000-0000-4000-8000-000000000002',
       },
     });
+    expect(t.snapshot('bob@contoso.example')!.assignedLicenses).toEqual([{ skuId: E3, disabledPlans: [SWAY] }]);
     expect(consumed(t, E3)).toBe(2);
   });
 
@@ -245,8 +254,8 @@ describe('views', () => {
       id: 'a0000000-0000-4000-8000-000000000005',
       assignedLicenses: [{ skuId: EMS, disabledPlans: [ADALLOM] }],
       licenseAssignmentStates: [
-        { skuId: EMS, disabledPlans: [ADALLOM], assignedByGroup: null, state: 'Active', error: 'None' },
-        { skuId: EMS, disabledPlans: [ADALLOM, INTUNE], assignedByGroup: EMS_GROUP, state: 'Active', error: 'None' },
+        { skuId: EMS, disabledPlans: [ADALLOM], assignedByGroup: null, state: 'Active', error: 'None', lastUpdatedDateTime: expect.any(String) },
+        { skuId: EMS, disabledPlans: [ADALLOM, INTUNE], assignedByGroup: EMS_GROUP, state: 'Active', error: 'None', lastUpdatedDateTime: expect.any(String) },
       ],
     });
   });

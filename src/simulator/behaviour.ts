@@ -6,10 +6,33 @@ export interface SimulatorBehaviour {
   latencyMs: number;
   /** Token bucket for writes (assignLicense, PATCH user; each `$batch` member). `undefined`: unthrottled. @default undefined */
   writeBucket?: BucketSettings;
-  /** Probabilities per write, each 0..1, drawn from the seeded PRNG. @default all 0 */
-  faults: { error503: number; dropBeforeApply: number; dropAfterApply: number; error503RetryAfterSeconds?: number };
+  /**
+   * Probabilities per write (assignLicense, PATCH user; each `$batch` member), each 0..1, adding up
+   * to at most 1, drawn from the seeded PRNG. Reads meet none of them. @default all 0
+   */
+  faults: {
+    error503: number;
+    dropBeforeApply: number;
+    dropAfterApply: number;
+    error503RetryAfterSeconds?: number;
+    /** Graph's transient 409 `Directory_ConcurrencyViolation`; nothing applied. */
+    conflict409?: number;
+    /** The request is held unanswered until the client gives up or the server closes; nothing applied. */
+    timeoutBeforeApply?: number;
+    /** As `timeoutBeforeApply`, but the change is applied first. */
+    timeoutAfterApply?: number;
+    /** The write is applied and answered after `latencySpikeMs` more. */
+    latencySpike?: number;
+    /** @default 2000 */
+    latencySpikeMs?: number;
+  };
   /** Seed of the fault PRNG. @default 1 */
   seed: number;
+  /**
+   * Reads (`GET /users/{id}`, `/users?$filter`, `$batch` GET members) show each user's licenses and
+   * usage location as they were before any write applied less than this long ago. @default 0
+   */
+  replicationLagMs?: number;
   /** Lag allowed between a 429 being sent and requests already on their way (see `requestsDuringRetryAfter`). @default 50 */
   retryAfterGraceMs: number;
 }
@@ -36,12 +59,25 @@ export function applyBehaviour(base: SimulatorBehaviour, patch: unknown, where =
   if (patch.latencyMs !== undefined) next.latencyMs = number(`${where}.latencyMs`, patch.latencyMs, AT_LEAST_0);
   if (patch.seed !== undefined) next.seed = number(`${where}.seed`, patch.seed, ANY);
   if (patch.retryAfterGraceMs !== undefined) next.retryAfterGraceMs = number(`${where}.retryAfterGraceMs`, patch.retryAfterGraceMs, AT_LEAST_0);
+  if (patch.replicationLagMs !== undefined) next.replicationLagMs = number(`${where}.replicationLagMs`, patch.replicationLagMs, AT_LEAST_0);
   if ('writeBucket' in patch) next.writeBucket = bucket(`${where}.writeBucket`, patch.writeBucket);
   if (patch.faults !== undefined) next.faults = faults(`${where}.faults`, patch.faults);
   return next;
 }
 
-const FIELDS = { latencyMs: 1, writeBucket: 1, faults: 1, seed: 1, retryAfterGraceMs: 1 };
+const FIELDS = { latencyMs: 1, writeBucket: 1, faults: 1, seed: 1, retryAfterGraceMs: 1, replicationLagMs: 1 };
+
+/** The fault probabilities, which one draw per write shares out, so they add up to at most 1. */
+export const FAULT_PROBABILITIES = [
+  'error503',
+  'dropBeforeApply',
+  'dropAfterApply',
+  'conflict409',
+  'timeoutBeforeApply',
+  'timeoutAfterApply',
+  'latencySpike',
+] as const;
+const FAULT_FIELDS: readonly string[] = [...FAULT_PROBABILITIES, 'error503RetryAfterSeconds', 'latencySpikeMs'];
 
 function bucket(where: string, value: unknown): BucketSettings | undefined {
   if (value === undefined || value === null) return undefined;
@@ -52,15 +88,22 @@ function bucket(where: string, value: unknown): BucketSettings | undefined {
 }
 
 function faults(where: string, value: unknown): SimulatorBehaviour['faults'] {
-  if (!isRecord(value)) throw invalid(where, 'an object { error503, dropBeforeApply, dropAfterApply }', value);
+  if (!isRecord(value)) throw invalid(where, 'an object { error503, dropBeforeApply, dropAfterApply, ... }', value);
+  for (const key of Object.keys(value)) {
+    if (!FAULT_FIELDS.includes(key)) throw new Error(`Invalid ${where}: unknown field "${key}" (expect one of ${FAULT_FIELDS.join(', ')})`);
+  }
   const result: SimulatorBehaviour['faults'] = {
     error503: probability(`${where}.error503`, value.error503 ?? 0),
     dropBeforeApply: probability(`${where}.dropBeforeApply`, value.dropBeforeApply ?? 0),
     dropAfterApply: probability(`${where}.dropAfterApply`, value.dropAfterApply ?? 0),
   };
-  if (result.error503 + result.dropBeforeApply + result.dropAfterApply > 1) {
-    throw new Error(`Invalid ${where}: the three probabilities add up to more than 1`);
+  for (const key of ['conflict409', 'timeoutBeforeApply', 'timeoutAfterApply', 'latencySpike'] as const) {
+    if (value[key] !== undefined) result[key] = probability(`${where}.${key}`, value[key]);
   }
+  if (FAULT_PROBABILITIES.reduce((sum, key) => sum + (result[key] ?? 0), 0) > 1 + 1e-9) {
+    throw new Error(`Invalid ${where}: the probabilities add up to more than 1`);
+  }
+  if (value.latencySpikeMs !== undefined) result.latencySpikeMs = number(`${where}.latencySpikeMs`, value.latencySpikeMs, AT_LEAST_0);
   if (value.error503RetryAfterSeconds !== undefined) {
     result.error503RetryAfterSeconds = Math.ceil(number(`${where}.error503RetryAfterSeconds`, value.error503RetryAfterSeconds, AT_LEAST_1));
   }

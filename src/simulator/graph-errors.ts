@@ -44,6 +44,35 @@ export const graphErrors = {
     badRequest('User license is inherited from a group membership and it cannot be removed directly from the user.'),
   invalidUsageLocation: (): GraphFailure => badRequest('License assignment cannot be done for user with invalid usage location.'),
   noSeats: (skuId: string): GraphFailure => badRequest(`Subscription with SKU ${skuId} does not have any available licenses.`),
+  /** A SKU whose plans apply to the company (`appliesTo: Company`); wording as Graph answers it (microsoft-graph-docs-contrib issue 5644). */
+  companySku: (skuId: string): GraphFailure => badRequest(`License ${skuId} cannot be assigned to a user.`),
+  /**
+   * Wording of Graph's answers and of the Entra audit log (licensing-groups-resolve-problems):
+   * "License assignment failed because service plan X depends on the service plan(s) Y".
+   */
+  dependentPlan: (planId: string, requires: readonly string[]): GraphFailure =>
+    badRequest(`License assignment failed because service plan ${planId} depends on the service plan(s) ${requires.join(',')}`),
+  /** "License assignment failed because service plans X,Y are mutually exclusive" (same sources). */
+  exclusivePlans: (planIds: readonly string[]): GraphFailure =>
+    badRequest(`License assignment failed because service plans ${planIds.join(',')} are mutually exclusive`),
+  /**
+   * Graph's transient 409 on directory writes (code and message as Graph sends them; the errors
+   * reference says such a 409 can be repeated after a delay).
+   */
+  concurrencyViolation: (): GraphFailure => ({
+    status: 409,
+    code: 'Directory_ConcurrencyViolation',
+    message: 'Error due to concurrent requests being made to the tenant. Please wait briefly and retry.',
+  }),
+  /**
+   * A `$`-leading key in the slash form (`/users/$x`): Graph reads a `$` segment as a system
+   * segment, not a key, and refuses it (its known issues say to use `/users('$x')`).
+   */
+  dollarKey: (segment: string): GraphFailure => ({
+    status: 400,
+    code: 'BadRequest',
+    message: `Resource not found for the segment '${segment}'.`,
+  }),
   invalidPropertyValue: (property: string): GraphFailure =>
     badRequest(`Invalid value specified for property '${property}' of resource 'User'.`),
   undeclaredProperty: (property: string): GraphFailure =>
@@ -84,12 +113,23 @@ export const graphErrors = {
     code: 'FailedDependency',
     message: 'Dependent request failed.',
   }),
-  tokenMissing: (): GraphFailure => ({ status: 401, code: 'InvalidAuthenticationToken', message: 'Access token is empty.' }),
-  tokenInvalid: (): GraphFailure => ({ status: 401, code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' }),
+  tokenMissing: (): GraphFailure => ({
+    status: 401,
+    code: 'InvalidAuthenticationToken',
+    message: 'Access token is empty.',
+    headers: { 'WWW-Authenticate': bearerChallenge(false) },
+  }),
+  tokenInvalid: (): GraphFailure => ({
+    status: 401,
+    code: 'InvalidAuthenticationToken',
+    message: 'Access token validation failure.',
+    headers: { 'WWW-Authenticate': bearerChallenge(true) },
+  }),
   tokenExpired: (): GraphFailure => ({
     status: 401,
     code: 'InvalidAuthenticationToken',
     message: 'Lifetime validation failed, the token is expired.',
+    headers: { 'WWW-Authenticate': bearerChallenge(true) },
   }),
   insufficientPrivileges: (): GraphFailure => ({
     status: 403,
@@ -109,6 +149,20 @@ export const graphErrors = {
     ...(retryAfterSeconds === undefined ? {} : { headers: { 'Retry-After': String(retryAfterSeconds) } }),
   }),
 } as const;
+
+/** Microsoft Graph's own application id, which Graph names in its challenges. */
+const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+
+/**
+ * The `WWW-Authenticate` challenge Graph sends with a 401: `Bearer realm="", authorization_uri=...,
+ * client_id=...`. A token that was sent but refused adds `error="invalid_token"` (RFC 6750 §3.1,
+ * which also says a request without credentials gets no error code).
+ */
+function bearerChallenge(tokenSent: boolean): string {
+  const parts = ['realm=""', 'authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"', `client_id="${GRAPH_APP_ID}"`];
+  if (tokenSent) parts.push('error="invalid_token"');
+  return `Bearer ${parts.join(', ')}`;
+}
 
 /** Graph's error body, with the `innerError` that support tickets quote. */
 export function errorBody(error: GraphFailure, requestId: string, clientRequestId: string, at: Date): unknown {

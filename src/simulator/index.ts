@@ -5,8 +5,21 @@
 export { startSimulator, type RunningSimulator, type SimulatorOptions } from './server.js';
 export { DEFAULT_BEHAVIOUR, type SimulatorBehaviour } from './behaviour.js';
 export type { SimulatorStats } from './stats.js';
-export type { SubscribedSku, UserSnapshot } from './tenant.js';
-export { validateTenantSpec, type AuthSpec, type GroupLicenseSpec, type LicenseSpec, type SkuSpec, type TenantSpec, type UserSpec } from './tenant-spec.js';
+export type { LicenseAssignmentState, SubscribedSku, UserSnapshot } from './tenant.js';
+export {
+  validateTenantSpec,
+  type AppliesTo,
+  type AssignmentError,
+  type AssignmentState,
+  type AuthSpec,
+  type CapabilityStatus,
+  type GroupLicenseSpec,
+  type LicenseSpec,
+  type ServicePlanSpec,
+  type SkuSpec,
+  type TenantSpec,
+  type UserSpec,
+} from './tenant-spec.js';
 export { loadTenantFile } from './load-tenant.js';
 export { runSimulateCommand } from './simulate-command.js';
 export { generateSampleTenant, generateTenant, SAMPLE_SKUS, SAMPLE_TENANT_OPTIONS, type GenerateTenantOptions } from './sample-tenant.js';

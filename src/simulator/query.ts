@@ -42,7 +42,7 @@ export function parseFilter(filter: string): Outcome<UserFilter> {
   return ok({ kind: 'keys', property, values });
 }
 
-/** `$top`: 1..999, Graph's bounds for users. */
+/** `$top`: 1..999, Graph's bounds for users; outside them Graph answers `Request_UnsupportedQuery`. */
 export function parsePageSize(value: string | null): Outcome<number> {
   if (value === null) return ok(DEFAULT_PAGE_SIZE);
   const n = Number(value);
@@ -106,7 +106,7 @@ function stringList(text: string, parenthesised: boolean): string[] | undefined 
 }
 
 function invalidPageSize(value: string): GraphFailure {
-  return { status: 400, code: 'Request_BadRequest', message: `Invalid page size specified: '${value}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.` };
+  return { status: 400, code: 'Request_UnsupportedQuery', message: `Invalid page size specified: '${value}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.` };
 }
 
 function badSkipToken(): GraphFailure {

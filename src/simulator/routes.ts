@@ -33,7 +33,7 @@ export function isWrite(kind: OperationKind): boolean {
 /**
  * Resolves `method` and a target relative to the Graph root (`/users/x/assignLicense?...`, the `/v1.0`
  * already removed). Users are addressed as `/users/{key}` (one percent-encoded segment) or
- * `/users('{key}')` (OData key syntax, `''` for a quote). Fixed segments match case-insensitively, as in Graph.
+ * `/users('{key}')` (OData key syntax, `''` for a quote); a key that starts with `$` only in the latter. Fixed segments match case-insensitively, as in Graph.
  */
 export function parseRoute(method: string, target: string): Outcome<Route> {
   const q = target.indexOf('?');
@@ -53,6 +53,9 @@ export function parseRoute(method: string, target: string): Outcome<Route> {
     case 'users':
       if (key === undefined) return only(method, 'GET', { kind: 'listUsers', query });
       if (extra.length > 0) return failed(graphErrors.segmentNotFound(extra[0]));
+      // Graph takes a `$` segment for a system one (`$count`, `$ref`...), never for a key: a UPN
+      // that starts with `$` must use the `/users('$x')` form (Graph's known issues).
+      if (key.startsWith('$')) return failed(graphErrors.dollarKey(key));
       return userRoute(method, key, action === undefined ? '' : `/${action}`, query);
     case 'subscribedskus':
       return key === undefined ? only(method, 'GET', { kind: 'subscribedSkus', query }) : failed(graphErrors.segmentNotFound(key));

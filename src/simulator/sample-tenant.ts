@@ -57,6 +57,11 @@ export interface GenerateTenantOptions {
   readonly domain?: string;
   /** Seats left free per SKU once the generated assignments are counted, one number for all or by part number. @default users */
   readonly freeSeats?: number | Partial<Record<SamplePartNumber, number>>;
+  /**
+   * Units in their grace period per SKU, by part number: such a SKU shows `capabilityStatus`
+   * `Warning` and these as `prepaidUnits.warning`, which are not free seats. @default none
+   */
+  readonly warningSeats?: Partial<Record<SamplePartNumber, number>>;
   /** Shares of regular users (0..1). @default { withoutUsageLocation: 0.1, directLicenses: 0.4, groupLicenses: 0.2 } */
   readonly shares?: Partial<Shares>;
   /**
@@ -104,24 +109,27 @@ export function generateTenant(options: GenerateTenantOptions): TenantSpec {
     typeof options.freeSeats === 'number' ? options.freeSeats : (options.freeSeats?.[part] ?? options.users);
   return {
     tenantId: randomGuid(seededRandom(mixSeed(seed, -3))),
-    skus: SAMPLE_SKUS.map(
-      (s): SkuSpec => ({
+    skus: SAMPLE_SKUS.map((s): SkuSpec => {
+      const warning = options.warningSeats?.[s.skuPartNumber] ?? 0;
+      return {
         skuId: s.skuId,
         skuPartNumber: s.skuPartNumber,
-        prepaidUnits: { enabled: (held.get(s.skuId) ?? 0) + free(s.skuPartNumber) },
+        ...(warning > 0 ? { capabilityStatus: 'Warning' as const } : {}),
+        prepaidUnits: { enabled: (held.get(s.skuId) ?? 0) + free(s.skuPartNumber), ...(warning > 0 ? { warning } : {}) },
         servicePlans: s.servicePlans.map((p) => ({ ...p })),
-      }),
-    ),
+      };
+    }),
     users,
   };
 }
 
-/** The tenant of `samples/tenant.json` (the demo's): 60 users, few Power BI seats left. */
+/** The tenant of `samples/tenant.json` (the demo's): 60 users, few Power BI seats left and 2 more in their grace period. */
 export const SAMPLE_TENANT_OPTIONS: GenerateTenantOptions = {
   users: 56,
   seed: 1,
   specialUsers: true,
   freeSeats: { ENTERPRISEPACK: 25, SPE_E3: 10, EMS: 10, POWER_BI_PRO: 1, EXCHANGESTANDARD: 5 },
+  warningSeats: { POWER_BI_PRO: 2 },
 };
 
 export function generateSampleTenant(): TenantSpec {

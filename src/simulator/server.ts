@@ -12,6 +12,7 @@ import { GRAPH_JSON, header, parseJson, readBody, send, sendFailure, type Ids } 
 import { answerIdentity } from './identity.js';
 import { perform, type Success } from './operations.js';
 import { RetryAfterWatch } from './retry-after-watch.js';
+import { ServiceFaults } from './service-faults.js';
 import { isWrite, parseRoute, type Route } from './routes.js';
 import { createStats, InFlight, type SimulatorStats } from './stats.js';
 import { Tenant, type SubscribedSku, type UserSnapshot } from './tenant.js';
@@ -70,7 +71,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
 const THROTTLE_HINT_FROM = 0.8;
 
 type Operation = Exclude<Route, { kind: 'batch' }>;
-type Handled = { readonly kind: 'answer'; readonly result: Outcome<Success>; readonly headers: Record<string, string> } | { readonly kind: 'drop' };
+type Handled =
+  | { readonly kind: 'answer'; readonly result: Outcome<Success>; readonly headers: Record<string, string>; readonly delayMs?: number }
+  | { readonly kind: 'drop' }
+  | { readonly kind: 'hold' };
 
 class Simulator implements RunningSimulator {
   readonly stats: SimulatorStats = createStats();
@@ -78,6 +82,7 @@ class Simulator implements RunningSimulator {
   readonly #authority: TokenAuthority;
   readonly #gate: WriteGate;
   readonly #watch: RetryAfterWatch;
+  readonly #faults: ServiceFaults;
   readonly #inFlight: InFlight;
   readonly #server: Server;
   readonly #closing = new AbortController();
@@ -93,6 +98,8 @@ class Simulator implements RunningSimulator {
     this.#behaviour = behaviour;
     this.#gate = new WriteGate(behaviour);
     this.#watch = new RetryAfterWatch(behaviour.retryAfterGraceMs);
+    this.#faults = new ServiceFaults(behaviour);
+    this.#tenant.replicationLagMs = behaviour.replicationLagMs ?? 0;
     this.#inFlight = new InFlight(this.stats);
     // Every request waiting out its latency listens for close().
     setMaxListeners(0, this.#closing.signal);
@@ -131,6 +138,8 @@ class Simulator implements RunningSimulator {
     this.#behaviour = applyBehaviour(this.#behaviour, patch);
     this.#gate.configure(this.#behaviour);
     this.#watch.graceMs = this.#behaviour.retryAfterGraceMs;
+    this.#faults.configure(this.#behaviour);
+    this.#tenant.replicationLagMs = this.#behaviour.replicationLagMs ?? 0;
   }
 
   async listen(port: number, host: string): Promise<void> {
@@ -213,6 +222,9 @@ class Simulator implements RunningSimulator {
       req.socket.destroy();
       return;
     }
+    // Never answered: the client gives up, or close() cuts the connection.
+    if (handled.kind === 'hold') return;
+    if (handled.delayMs !== undefined) await sleep(handled.delayMs, undefined, { signal: this.#closing.signal });
     this.#send(res, handled.result, handled.headers, ids);
   }
 
@@ -249,7 +261,27 @@ class Simulator implements RunningSimulator {
         perform(this.#tenant, route, body, root);
         return { kind: 'drop' };
       default:
-        return answer(perform(this.#tenant, route, body, root), headers);
+        return this.#serviceFault(route, body, headers);
+    }
+  }
+
+  /** A write the gate let through without a fault: the second draw (409, timeouts, latency spikes), then the tenant. */
+  #serviceFault(route: Operation, body: unknown, headers: Record<string, string>): Handled {
+    const root = `${this.#url}/v1.0`;
+    const fault = this.#faults.draw();
+    if (fault !== undefined) this.stats.faults[fault] += 1;
+    switch (fault) {
+      case 'conflict409':
+        return { kind: 'answer', result: failed(graphErrors.concurrencyViolation()), headers };
+      case 'timeoutBeforeApply':
+        return { kind: 'hold' };
+      case 'timeoutAfterApply':
+        perform(this.#tenant, route, body, root);
+        return { kind: 'hold' };
+      case 'latencySpike':
+        return { kind: 'answer', result: perform(this.#tenant, route, body, root), headers, delayMs: this.#faults.spikeMs };
+      default:
+        return { kind: 'answer', result: perform(this.#tenant, route, body, root), headers };
     }
   }
 
@@ -258,11 +290,12 @@ class Simulator implements RunningSimulator {
    * each judged on its own. A dropped member drops the whole envelope's connection; members before
    * it stay applied, as they would on a real server.
    */
-  #batch(req: IncomingMessage, res: ServerResponse, members: readonly BatchMember[], roles: ReadonlySet<string>, ids: Ids): void {
+  async #batch(req: IncomingMessage, res: ServerResponse, members: readonly BatchMember[], roles: ReadonlySet<string>, ids: Ids): Promise<void> {
     const statuses = new Map<string, number>();
     const responses: unknown[] = [];
     const windows: number[] = [];
     let share: number | undefined;
+    let delayMs = 0;
     for (const member of members) {
       const handled: Handled = member.dependsOn.some((id) => !isSuccess(statuses.get(id)))
         ? { kind: 'answer', result: failed(graphErrors.failedDependency()), headers: {} }
@@ -273,6 +306,9 @@ class Simulator implements RunningSimulator {
         req.socket.destroy();
         return;
       }
+      // A member that is never answered holds its whole envelope; members before it stay applied.
+      if (handled.kind === 'hold') return;
+      delayMs = Math.max(delayMs, handled.delayMs ?? 0);
       const response = memberResponse(member, handled.result, handled.headers, ids);
       statuses.set(member.id, response.status);
       responses.push(response);
@@ -281,6 +317,7 @@ class Simulator implements RunningSimulator {
       const seconds = handled.result.ok ? undefined : windowSeconds(handled.result.error);
       if (seconds !== undefined) windows.push(seconds);
     }
+    if (delayMs > 0) await sleep(delayMs, undefined, { signal: this.#closing.signal });
     // Clients that read only the envelope's headers still learn how close the quota is.
     send(res, 200, share === undefined ? {} : { 'x-ms-throttle-limit-percentage': share.toFixed(2) }, { responses });
     const sentAt = performance.now();

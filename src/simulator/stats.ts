@@ -16,7 +16,15 @@ export interface SimulatorStats {
   throttled: number;
   /** Requests that arrived more than `retryAfterGraceMs` after a 429 (or 503 with Retry-After) was sent and before its Retry-After expired. */
   requestsDuringRetryAfter: number;
-  faults: { error503: number; dropBeforeApply: number; dropAfterApply: number };
+  faults: {
+    error503: number;
+    dropBeforeApply: number;
+    dropAfterApply: number;
+    conflict409: number;
+    timeoutBeforeApply: number;
+    timeoutAfterApply: number;
+    latencySpike: number;
+  };
 }
 
 export function createStats(): SimulatorStats {
@@ -28,7 +36,7 @@ export function createStats(): SimulatorStats {
     maxInFlightPerUser: 0,
     throttled: 0,
     requestsDuringRetryAfter: 0,
-    faults: { error503: 0, dropBeforeApply: 0, dropAfterApply: 0 },
+    faults: { error503: 0, dropBeforeApply: 0, dropAfterApply: 0, conflict409: 0, timeoutBeforeApply: 0, timeoutAfterApply: 0, latencySpike: 0 },
   };
 }
 
