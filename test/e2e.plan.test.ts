@@ -182,3 +182,73 @@ describe('run: dry run, merge and the undo file', () => {
     await expect(readFile(undo)).rejects.toThrow();
   });
 });
+
+describe('run against what real tenants hold: SKU status, assignment states, plans that depend on each other', () => {
+  const VISIO = 'c5928f49-12ba-48f7-ada3-0d743a3601d5';
+  const VISIO_PLAN = '663a804f-1c30-4ff0-9915-9db84f0d1cea';
+
+  function realistic(): TenantSpec {
+    const base = tenantWith(8, 4, (n) =>
+      n === 1 ? { assignedLicenses: [{ skuId: SKU.E3, state: 'Error', error: 'CountViolation' }] }
+      : n === 2 ? { assignedLicenses: [{ skuId: SKU.E3 }, { skuId: VISIO }] }
+      : n === 3 ? { assignedLicenses: [{ skuId: SKU.E3 }] }
+      : {},
+    );
+    return {
+      ...base,
+      skus: [
+        ...base.skus.map((sku) =>
+          sku.skuId === SKU.E3 ? { ...sku, capabilityStatus: 'Warning', prepaidUnits: { enabled: 4, warning: 10, suspended: 10 } }
+          : sku.skuId === SKU.EMS ? { ...sku, capabilityStatus: 'Suspended', prepaidUnits: { enabled: 0, suspended: 50 } }
+          : sku,
+        ),
+        {
+          skuId: VISIO,
+          skuPartNumber: 'VISIOCLIENT',
+          prepaidUnits: { enabled: 10 },
+          servicePlans: [{ servicePlanId: VISIO_PLAN, servicePlanName: 'VISIO_CLIENT_SUBSCRIPTION', dependsOn: [PLAN.SHAREPOINTENTERPRISE] }],
+        },
+      ],
+    } as TenantSpec;
+  }
+
+  it('counts neither suspended nor warning units as free seats, and takes no adds of a suspended SKU', async () => {
+    const sim = await simulator(realistic());
+    // E3: 4 enabled, 2 in effect (user 1's is in Error and holds none): 2 free, whatever the 20 suspended and warning units.
+    const lines = [['upn', 'sku'], [upn(4), 'ENTERPRISEPACK'], [upn(5), 'ENTERPRISEPACK'], [upn(6), 'ENTERPRISEPACK'], [upn(7), 'EMS']];
+    const { rows } = await run(sim, csv(lines));
+    expect(rows.map((r) => [r.status, r.errorCode])).toEqual([
+      ['succeeded', ''],
+      ['succeeded', ''],
+      ['failed', 'NoSeats'],
+      ['failed', 'SkuNotAssignable'],
+    ]);
+    expect(rows[3]!.message).toBe('EMS cannot be assigned: the subscription is Suspended');
+    expect(sim.stats.operations.assignLicense).toBe(2);
+  });
+
+  it('sends a row whose direct assignment is in state Error again, and it then holds the license', async () => {
+    const sim = await simulator(realistic());
+    const { rows } = await run(sim, csv([['upn', 'sku'], [upn(1), 'ENTERPRISEPACK']]));
+    expect(rows[0]).toMatchObject({ status: 'succeeded', message: 'added ENTERPRISEPACK (Office 365 E3)' });
+    expect(sim.user(upn(1))!.licenseAssignmentStates.find((s) => s.skuId === SKU.E3)).toMatchObject({ state: 'Active', error: 'None' });
+  });
+
+  it('fails exactly the add that waited for a seat from a remove that failed, naming the remove\'s row', async () => {
+    const sim = await simulator(realistic());
+    // E3 full after two adds; then user 2's remove is refused (Visio needs E3's SharePoint), user 3's goes through.
+    const lines = [['upn', 'sku', 'action'], [upn(4), 'ENTERPRISEPACK', 'add'], [upn(5), 'ENTERPRISEPACK', 'add'], [upn(2), 'ENTERPRISEPACK', 'remove'], [upn(3), 'ENTERPRISEPACK', 'remove'], [upn(6), 'ENTERPRISEPACK', 'add'], [upn(7), 'ENTERPRISEPACK', 'add']];
+    const { rows } = await run(sim, csv(lines));
+    expect(rows.map((r) => [r.status, r.errorCode])).toEqual([
+      ['succeeded', ''],
+      ['succeeded', ''],
+      ['failed', 'Request_BadRequest'],
+      ['succeeded', ''],
+      ['failed', 'SeatMoveFailed'],
+      ['succeeded', ''],
+    ]);
+    expect(rows[2]!.message).toMatch(/depends on/);
+    expect(rows[4]!.message).toBe('no free seat of ENTERPRISEPACK: its seat was to come from the remove in row 3, which failed');
+    expect(direct(sim, upn(6))).toEqual({});
+  });
+});

@@ -1,5 +1,5 @@
 import type { ResolvedRow } from '../model.js';
-import { assignmentTrouble, type DirectAssignment, type UserLicenses } from '../tenant/user-licenses.js';
+import { assignmentTrouble, isInEffect, type DirectAssignment, type UserLicenses } from '../tenant/user-licenses.js';
 import type { SeatLedger } from './seat-ledger.js';
 import { skuName, type SkuDirectory } from './sku-facts.js';
 import { addInWords, plansInWords, planChangeInWords, removeInWords, usageLocationInWords, type Tense } from './words.js';
@@ -138,7 +138,8 @@ function planChange(rows: readonly ResolvedRow[], user: UserLicenses, locationAf
       }
       return { decision: { kind: 'skip', message: `does not have ${skuName(facts, skuId)} assigned directly: nothing to remove` } };
     }
-    const freesSeat = group === undefined;
+    // The seat comes free only when no other assignment (a group's) keeps the user holding it.
+    const freesSeat = isInEffect(held.state) && (user.inEffect.get(skuId) ?? 0) === 1;
     if (freesSeat) ctx.ledger.planRemove(skuId, first.row);
     return { change: { action: 'remove', skuId, disabledPlans: [], rows, before: held, freesSeat, undo: undoRow(first, skuId, 'add', held.disabledPlans) } };
   }
@@ -156,7 +157,9 @@ function planChange(rows: readonly ResolvedRow[], user: UserLicenses, locationAf
   }
   const undo = held === undefined ? undoRow(first, skuId, 'remove', []) : undoRow(first, skuId, 'add', held.disabledPlans);
   const base = { action: 'add', skuId, disabledPlans, rows, freesSeat: false, undo } as const;
-  if (held !== undefined || group !== undefined) return { change: held ? { ...base, before: held } : base };
+  const withBefore = held ? { ...base, before: held } : base;
+  // A user holds one seat of a SKU however it is assigned: only an add to a user holding none takes one.
+  if ((user.inEffect.get(skuId) ?? 0) > 0) return { change: withBefore };
   const claim = ctx.ledger.take(skuId, first.row);
   if (claim.kind === 'none') {
     return fail(
@@ -164,7 +167,7 @@ function planChange(rows: readonly ResolvedRow[], user: UserLicenses, locationAf
       `no free seat of ${skuName(facts, skuId)} left: ${claim.freeAtStart} ${claim.freeAtStart === 1 ? 'was' : 'were'} free when the run started, and rows before this one take ${claim.freeAtStart === 1 ? 'it' : 'them'}; free or buy seats, then run again with --resume`,
     );
   }
-  return { change: { ...base, seat: claim } };
+  return { change: { ...withBefore, seat: claim } };
 }
 
 function fail(errorCode: string, message: string): Planned {
@@ -190,11 +193,15 @@ export function changesOf(rows: readonly ResolvedRow[]): ResolvedRow[][] {
 /** The user with `changes` applied, as Graph will show it once they succeed. */
 export function applied(user: UserLicenses, changes: readonly Change[], usageLocation?: string): UserLicenses {
   const direct = new Map(user.direct);
+  const inEffect = new Map(user.inEffect);
   for (const change of changes) {
+    const was = direct.get(change.skuId);
+    const counted = was !== undefined && isInEffect(was.state) ? 1 : 0;
     if (change.action === 'remove') direct.delete(change.skuId);
     else direct.set(change.skuId, { disabledPlans: [...change.disabledPlans], state: 'Active', error: 'None' });
+    inEffect.set(change.skuId, (inEffect.get(change.skuId) ?? 0) - counted + (change.action === 'add' ? 1 : 0));
   }
-  return { ...user, usageLocation: usageLocation ?? user.usageLocation, direct };
+  return { ...user, usageLocation: usageLocation ?? user.usageLocation, direct, inEffect };
 }
 
 /** What a row changes, in words: the license change that carries it and the usage location set before it. */

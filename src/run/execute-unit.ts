@@ -5,7 +5,7 @@ import type { ResolvedRow, RowOutcome } from '../model.js';
 import { rowChangeInWords, type Change, type UnitPlan } from '../plan/plan-unit.js';
 import { skuName, type SkuDirectory } from '../plan/sku-facts.js';
 import type { UserRead } from '../tenant/read-users.js';
-import type { UserLicenses } from '../tenant/user-licenses.js';
+import { assignmentTrouble, type UserLicenses } from '../tenant/user-licenses.js';
 import { forbiddenRowMessage, type RequestKind } from './auth-watch.js';
 import { assignLicenseBody } from './request-body.js';
 import { notAttemptedOutcome } from './row-outcomes.js';
@@ -178,7 +178,10 @@ function failureMessage(result: SendResult, kind: RequestKind): string {
 
 /** Graph's reason, and when Graph says there are no seats for an add the seat check had counted, that they ran out during the run. */
 function changeFailure(result: SendResult, changes: readonly Change[], ctx: UnitContext): string {
-  const why = failureMessage(result, 'assignLicense');
+  const troubled = changes.find((c) => c.before !== undefined && assignmentTrouble(c.before) !== undefined);
+  const why =
+    failureMessage(result, 'assignLicense') +
+    (troubled ? ` (${skuName(ctx.skus(troubled.skuId), troubled.skuId)} was assigned ${assignmentTrouble(troubled.before!)} before this run)` : '');
   const final = result.final;
   if (final.kind === 'response' && NO_SEATS.test(final.errorMessage ?? '')) {
     const counted = changes.find((c) => c.seat !== undefined);

@@ -11,6 +11,11 @@ export interface UserLicenses {
   readonly direct: ReadonlyMap<string, DirectAssignment>;
   /** SKUs the user holds through a group, with the group's id (lower case). */
   readonly inherited: ReadonlyMap<string, string>;
+  /**
+   * Assignments in effect per SKU (direct and group; not those in state `Error` or `Disabled`): a user
+   * holds one seat of a SKU while any is, however it was assigned.
+   */
+  readonly inEffect: ReadonlyMap<string, number>;
 }
 
 export interface DirectAssignment {
@@ -38,9 +43,11 @@ export function userLicensesOf(user: unknown): UserLicenses {
   const u = (user ?? {}) as GraphUserLicenses;
   const direct = new Map<string, DirectAssignment>();
   const inherited = new Map<string, string>();
+  const inEffect = new Map<string, number>();
   if (Array.isArray(u.licenseAssignmentStates)) {
     for (const entry of u.licenseAssignmentStates) {
       const skuId = entry.skuId.toLowerCase();
+      if (isInEffect(entry.state)) inEffect.set(skuId, (inEffect.get(skuId) ?? 0) + 1);
       if (entry.assignedByGroup) {
         inherited.set(skuId, entry.assignedByGroup.toLowerCase());
         continue;
@@ -51,12 +58,21 @@ export function userLicensesOf(user: unknown): UserLicenses {
       direct.set(skuId, assignment);
     }
   } else {
-    for (const license of u.assignedLicenses ?? []) direct.set(license.skuId.toLowerCase(), { disabledPlans: lowerCase(license.disabledPlans) });
+    for (const license of u.assignedLicenses ?? []) {
+      direct.set(license.skuId.toLowerCase(), { disabledPlans: lowerCase(license.disabledPlans) });
+      inEffect.set(license.skuId.toLowerCase(), 1);
+    }
   }
-  const licenses: { -readonly [K in keyof UserLicenses]: UserLicenses[K] } = { usageLocation: u.usageLocation ?? null, direct, inherited };
+  const licenses: { -readonly [K in keyof UserLicenses]: UserLicenses[K] } = { usageLocation: u.usageLocation ?? null, direct, inherited, inEffect };
   if (u.id) licenses.id = u.id.toLowerCase();
   if (u.userPrincipalName) licenses.userPrincipalName = u.userPrincipalName;
   return licenses;
+}
+
+/** An assignment in state `Error` or `Disabled` gives the user nothing, and holds no seat. */
+export function isInEffect(state: string | null | undefined): boolean {
+  const s = state?.toLowerCase();
+  return s !== 'error' && s !== 'disabled';
 }
 
 /**
