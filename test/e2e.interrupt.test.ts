@@ -6,7 +6,8 @@ import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../src/simulator/index.js';
 import { csv, readResults, runCli, tempDir } from './helpers/cli.js';
-import { SKU, testTenant, upn } from './helpers/tenant.js';
+import type { TenantSpec } from '../src/simulator/tenant-spec.js';
+import { PLAN, SKU, testTenant, upn } from './helpers/tenant.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const ROWS = 300;
@@ -25,12 +26,12 @@ async function until(condition: () => boolean, what: string, timeoutMs = 20_000)
 }
 
 /** Starts a slow run as a child process; resolves its exit code once it ends. */
-async function startSlowRun() {
-  const sim: RunningSimulator = await startSimulator({ tenant: testTenant({ users: ROWS }), behaviour: { latencyMs: 100 } });
+async function startSlowRun(options: { tenant?: TenantSpec; sheet?: string[][] } = {}) {
+  const sim: RunningSimulator = await startSimulator({ tenant: options.tenant ?? testTenant({ users: ROWS }), behaviour: { latencyMs: 100 } });
   cleanups.push(() => sim.close());
   const dir = await tempDir();
   cleanups.push(() => dir.dispose());
-  const input = await dir.write('in.csv', csv([['upn', 'sku'], ...Array.from({ length: ROWS }, (_, i) => [upn(i + 1), SKU.E3])]));
+  const input = await dir.write('in.csv', csv(options.sheet ?? [['upn', 'sku'], ...Array.from({ length: ROWS }, (_, i) => [upn(i + 1), SKU.E3])]));
   const child = spawn(process.execPath, [CLI, 'run', input, '--graph-url', sim.url, '--concurrency', '4'], {
     env: { PATH: process.env.PATH, GRAPH_ACCESS_TOKEN: 'test-token' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -38,7 +39,7 @@ async function startSlowRun() {
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  return { sim, child, exit, input, out: dir.file('in.results.csv'), stderr: () => stderr };
+  return { sim, child, exit, input, out: dir.file('in.results.csv'), undo: dir.file('in.results.undo.csv'), stderr: () => stderr };
 }
 
 function applied(sim: RunningSimulator, n: number): boolean {
@@ -92,5 +93,25 @@ describe('interrupting a run', () => {
     expect(rows.every((r) => r.status === 'succeeded' || r.status === 'skipped')).toBe(true);
     expect(run.sim.stats.operations.assignLicense - writesBefore).toBe(rows.filter((r) => !kept.has(r.row) && r.status === 'succeeded').length);
     for (let n = 1; n <= ROWS; n++) expect(applied(run.sim, n)).toBe(true);
+  });
+
+  it('after a hard kill and --resume, the undo file still puts every user back as before the first run', async () => {
+    const base = testTenant({ users: ROWS });
+    const tenant: TenantSpec = { ...base, users: base.users.map((u, i) => (i % 2 ? { ...u, assignedLicenses: [{ skuId: SKU.E3, disabledPlans: [PLAN.SWAY] }, { skuId: SKU.EMS }] } : u)) };
+    const sheet = [['upn', 'sku', 'disabledplans', 'action'], ...Array.from({ length: ROWS }, (_, i) => (i % 4 === 3 ? [upn(i + 1), 'EMS', '', 'remove'] : [upn(i + 1), 'ENTERPRISEPACK', 'TEAMS1', 'add']))];
+    const run = await startSlowRun({ tenant, sheet });
+    const licenses = () => run.sim.users().map((u) => u.directLicenses.map((l) => `${l.skuId}:${[...l.disabledPlans].sort().join('+')}`).sort().join(' '));
+    const before = licenses();
+    await until(() => run.sim.stats.operations.assignLicense >= 20, 'twenty writes');
+    run.child.kill('SIGKILL');
+    await run.exit;
+
+    run.sim.setBehaviour({ latencyMs: 0 });
+    const resumed = await runCli(['run', run.input, '--graph-url', run.sim.url, '--resume'], { env: { GRAPH_ACCESS_TOKEN: 'test-token' } });
+    expect(resumed.code).toBe(0);
+    expect(licenses()).not.toEqual(before);
+    const undone = await runCli(['run', run.undo, '--graph-url', run.sim.url, '--out', `${run.undo}.results.csv`], { env: { GRAPH_ACCESS_TOKEN: 'test-token' } });
+    expect(undone.code).toBe(0);
+    expect(licenses()).toEqual(before);
   });
 });

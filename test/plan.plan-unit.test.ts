@@ -35,8 +35,8 @@ function decisions(p: UnitPlan): unknown[] {
 
 describe('planUnit: what is already in place', () => {
   it.each([
-    { name: 'an add held with the same plans', rows: [resolvedRow(1, 'a@x', { disabledPlans: [SWAY] })], user: { direct: { [E3]: [SWAY] } }, want: ['skip: already has ENTERPRISEPACK with SWAY disabled'] },
-    { name: 'an add held with all plans on', rows: [resolvedRow(1, 'a@x')], user: { direct: { [E3]: [] } }, want: ['skip: already has ENTERPRISEPACK with all plans enabled'] },
+    { name: 'an add held with the same plans', rows: [resolvedRow(1, 'a@x', { disabledPlans: [SWAY] })], user: { direct: { [E3]: [SWAY] } }, want: ['skip: already assigned with the same plans: ENTERPRISEPACK with SWAY disabled'] },
+    { name: 'an add held with all plans on', rows: [resolvedRow(1, 'a@x')], user: { direct: { [E3]: [] } }, want: ['skip: already assigned with the same plans: ENTERPRISEPACK with all plans enabled'] },
     { name: 'an add held with other plans', rows: [resolvedRow(1, 'a@x', { disabledPlans: [SWAY] })], user: { direct: { [E3]: [TEAMS] } }, want: ['send'] },
     { name: 'an add held in state Error', rows: [resolvedRow(1, 'a@x')], user: { direct: { [E3]: [] }, states: { [E3]: { state: 'Error', error: 'CountViolation' } } }, want: ['send'] },
     { name: 'an add held Active with an error', rows: [resolvedRow(1, 'a@x')], user: { direct: { [E3]: [] }, states: { [E3]: { state: 'ActiveWithError', error: 'MutuallyExclusiveViolation' } } }, want: ['send'] },
@@ -97,7 +97,7 @@ describe('planUnit: usage location', () => {
     expect(decisions(p)).toEqual(['send']);
     expect(p.changes).toEqual([]);
     expect(rowChangeInWords(p, rows[0]!, skus, 'planned')).toBe('already has ENTERPRISEPACK; set usage location DE');
-    expect(decisions(plan(rows, user({ direct: { [E3]: [] }, usageLocation: 'DE' })))).toEqual(['skip: already has ENTERPRISEPACK with all plans enabled, and usage location DE']);
+    expect(decisions(plan(rows, user({ direct: { [E3]: [] }, usageLocation: 'DE' })))).toEqual(['skip: already assigned with the same plans: ENTERPRISEPACK with all plans enabled, and usage location DE']);
   });
 });
 

@@ -149,7 +149,8 @@ function planChange(rows: readonly ResolvedRow[], user: UserLicenses, locationAf
       ? union(held.disabledPlans, first.disabledPlans)
       : first.disabledPlans;
   if (held !== undefined && assignmentTrouble(held) === undefined && sameSet(held.disabledPlans, disabledPlans)) {
-    return { decision: { kind: 'skip', message: `already has ${skuName(facts, skuId)} ${plansInWords(facts, disabledPlans)}` } };
+    // SPEC §2's words first, then what exactly is in place.
+    return { decision: { kind: 'skip', message: `already assigned with the same plans: ${skuName(facts, skuId)} ${plansInWords(facts, disabledPlans)}` } };
   }
   if (facts?.refusesAdds) return fail('SkuNotAssignable', `${skuName(facts, skuId)} cannot be assigned: ${facts.refusesAdds}`);
   if (locationAfter === null) {

@@ -29,6 +29,7 @@ export class UndoFile {
   readonly path: string;
   #fd: number | undefined;
   #rows = 0;
+  readonly #leftOut = new Map<string, number>();
 
   private constructor(path: string, fd: number) {
     this.path = path;
@@ -50,8 +51,20 @@ export class UndoFile {
   }
 
   append(rows: readonly UndoCells[]): void {
-    this.#write(stringify(rows.map((row) => [row.user, row.sku, row.disabledPlans.join(';'), row.action]), PLAIN));
+    this.#write(stringify(rows.map(cellsOf), PLAIN));
     this.#rows += rows.length;
+  }
+
+  /** Rows appended before a change that surely did not happen: {@link putRemovesFirst} leaves one out for each. */
+  leaveOut(rows: readonly UndoCells[]): void {
+    for (const row of rows) {
+      const key = keyOf(cellsOf(row));
+      this.#leftOut.set(key, (this.#leftOut.get(key) ?? 0) + 1);
+    }
+  }
+
+  get leftOut(): ReadonlyMap<string, number> {
+    return this.#leftOut;
   }
 
   /** Rows appended by this run. */
@@ -76,11 +89,21 @@ export class UndoFile {
   }
 }
 
+function cellsOf(row: UndoCells): string[] {
+  return [row.user, row.sku, row.disabledPlans.join(';'), row.action];
+}
+
+function keyOf(cells: readonly string[]): string {
+  return cells.join('\t');
+}
+
 /**
  * Rewrites an undo file with its removes first, then its adds, each in the order written, replacing
  * it atomically: the file stays valid input if the run is killed meanwhile. Streams the file twice.
+ * `leaveOut` counts rows (by their cells) to drop: the undo of changes that did not happen.
  */
-export async function putRemovesFirst(path: string): Promise<void> {
+export async function putRemovesFirst(path: string, leaveOut: ReadonlyMap<string, number> = new Map()): Promise<void> {
+  const dropping = new Map(leaveOut);
   const temp = `${path}.reordering`;
   const fd = openSync(temp, 'w');
   try {
@@ -92,7 +115,11 @@ export async function putRemovesFirst(path: string): Promise<void> {
           header = false;
           continue;
         }
-        if (record[3] === action) writeSync(fd, stringify([record], PLAIN));
+        if (record[3] !== action) continue;
+        const key = keyOf(record);
+        const drop = dropping.get(key) ?? 0;
+        if (drop > 0) dropping.set(key, drop - 1);
+        else writeSync(fd, stringify([record], PLAIN));
       }
     }
     fsyncSync(fd);

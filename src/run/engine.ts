@@ -34,8 +34,13 @@ export interface EngineDeps {
   stopReason(): string;
   /** Each row's outcome, once, as it is known. */
   onOutcome(outcome: RowOutcome): void;
-  /** Rows that undo changes Graph confirmed. */
+  /**
+   * Rows that undo changes about to be sent: written before the write, so that a change applied just
+   * before a hard kill still has its undo. Running an undo row of a change that never happened changes nothing.
+   */
   onUndo(rows: readonly UndoRow[]): void;
+  /** Undo rows of changes that surely did not happen after all, which the undo file may leave out. */
+  onUndoVoid(rows: readonly UndoRow[]): void;
 }
 
 /** Users remembered after their last unit, for the file's later rows of them. */
@@ -119,12 +124,16 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
       for (const row of rows) deps.onOutcome(stoppedOutcome(row, ready, deps.stopReason(), now()));
       return;
     }
-    const result = await scheduler.inSlot(() => executeUnit(ready, rows, unitContext));
+    const result = await scheduler.inSlot(() => {
+      const undo = ready.changes.flatMap((change) => undoOf(change, original));
+      if (undo.length > 0) deps.onUndo(undo);
+      return executeUnit(ready, rows, unitContext);
+    });
     settle(ready, result.applied);
     if (result.complete && ready.after && original) recent.set(unit.userKey, { current: ready.after, original });
     else recent.forget(unit.userKey);
-    const undo = ready.changes.filter((change) => result.applied.has(change)).flatMap((change) => undoOf(change, original));
-    if (undo.length > 0) deps.onUndo(undo);
+    const voided = ready.changes.filter((change) => result.notApplied.has(change)).flatMap((change) => undoOf(change, original));
+    if (voided.length > 0) deps.onUndoVoid(voided);
     for (const outcome of result.outcomes) deps.onOutcome(outcome);
   };
 

@@ -29,6 +29,8 @@ export interface UnitContext {
 export interface UnitResult {
   readonly outcomes: RowOutcome[];
   readonly applied: ReadonlySet<Change>;
+  /** Changes surely not applied: never sent, or refused with a 4xx that answered the only try that may have reached Graph. */
+  readonly notApplied: ReadonlySet<Change>;
   /** Every change and the PATCH went through: the user is as the plan's `after` says. */
   readonly complete: boolean;
 }
@@ -45,13 +47,17 @@ const SETTLE_WAITS_MS = [1000, 2000, 4000];
 export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], ctx: UnitContext): Promise<UnitResult> {
   const outcomes = new Map<number, RowOutcome>();
   const applied = new Set<Change>();
+  const notApplied = new Set<Change>();
+  const unless = (result: SendResult | 'unsent', changes: readonly Change[]) => {
+    if (result === 'unsent' || surelyNotApplied(result)) for (const change of changes) notApplied.add(change);
+  };
   const sending = rows.filter((row) => plan.decisions.get(row.row)?.kind === 'send');
   for (const row of rows) {
     const decision = plan.decisions.get(row.row);
     if (decision?.kind === 'skip') outcomes.set(row.row, { row: row.row, status: 'skipped', message: decision.message, attempts: 0, completedAt: ctx.now().toISOString() });
     else if (decision?.kind === 'fail') outcomes.set(row.row, localFailure(row, decision.errorCode, decision.message, ctx));
   }
-  const finish = (complete: boolean): UnitResult => ({ outcomes: rows.map((row) => outcomes.get(row.row)!), applied, complete });
+  const finish = (complete: boolean): UnitResult => ({ outcomes: rows.map((row) => outcomes.get(row.row)!), applied, notApplied, complete });
   if (sending.length === 0) return finish(true);
 
   const path = userPath(plan.user);
@@ -63,9 +69,11 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
     attempts += patch.attempts;
     if (patch.interrupted && patch.attempts === 0) {
       for (const row of sending) outcomes.set(row.row, notAttemptedOutcome(row.row, ctx.stopReason(), ctx.now()));
+      unless('unsent', plan.changes);
       return finish(false);
     }
     if (!succeeded(patch.final)) {
+      unless('unsent', plan.changes);
       const why = `usage location ${value} was not set: ${failureMessage(patch, 'usageLocation')}`;
       for (const row of sending) outcomes.set(row.row, failed(row, patch.final, attempts, why, ctx));
       return finish(false);
@@ -93,6 +101,7 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
   if (whole.interrupted && whole.attempts === 0) {
     const message = plan.usageLocation ? `usage location set to ${plan.usageLocation.value}; license change ${ctx.stopReason()}` : ctx.stopReason();
     for (const row of sending) outcomes.set(row.row, { ...notAttemptedOutcome(row.row, message, ctx.now()), attempts });
+    unless('unsent', plan.changes);
     return finish(false);
   }
   const settle = (changes: readonly Change[], result: SendResult, total: number, words: { tail?: string } = {}) => {
@@ -113,6 +122,7 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
     }
   }
   if (status(whole.final) !== 400 || plan.changes.length < 2) {
+    unless(whole, plan.changes);
     for (const row of sending) outcomes.set(row.row, failed(row, whole.final, attempts, lead + changeFailure(whole, plan.changes, ctx), ctx));
     return finish(false);
   }
@@ -122,10 +132,12 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
     const alone = await assign(path, [change], ctx);
     const total = attempts + alone.attempts;
     if (alone.interrupted && alone.attempts === 0) {
+      unless('unsent', [change]);
       for (const row of change.rows) outcomes.set(row.row, { ...notAttemptedOutcome(row.row, ctx.stopReason(), ctx.now()), attempts: total });
     } else if (succeeded(alone.final)) {
       settle([change], alone, total);
     } else {
+      unless(alone, [change]);
       for (const row of change.rows) outcomes.set(row.row, failed(row, alone.final, total, lead + changeFailure(alone, [change], ctx), ctx));
     }
   }
@@ -161,6 +173,13 @@ function isInPlace(change: Change, user: UserLicenses): boolean {
   if (held === undefined) return false;
   const want = new Set(change.disabledPlans);
   return held.disabledPlans.length === want.size && held.disabledPlans.every((p) => want.has(p));
+}
+
+/** Graph refused the request (a 4xx) and no earlier try of it may have gone through; or it was never sent. */
+function surelyNotApplied(result: SendResult): boolean {
+  if (result.attempts === 0) return true;
+  const final = result.final;
+  return final.kind === 'response' && final.status >= 400 && final.status < 500 && !result.lostResponse;
 }
 
 function succeeded(exchange: Exchange): boolean {

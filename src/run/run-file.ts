@@ -157,6 +157,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
               record(input.values, input.line, outcome);
             }),
           onUndo: (rows) => guarded(() => undo?.append(rows.map((row) => undoCells(row, skus)))),
+          onUndoVoid: (rows) => undo?.leaveOut(rows.map((row) => undoCells(row, skus))),
         },
       );
       stats.seats = ledger
@@ -169,7 +170,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
       await input.close();
     }
     if (!results?.isInInputOrder) await sortResultsFile(config.out);
-    if (undo) await putRemovesFirst(undo.path);
+    if (undo) await putRemovesFirst(undo.path, undo.leftOut);
 
     stats.pausedMs = sender.pausedMs;
     const stopError = sender.stopError;
