@@ -14,6 +14,8 @@ import type { WorkUnit } from './work-unit.js';
 import type { Clock } from '../graph/clock.js';
 
 export interface EngineOptions extends PlanOptions {
+  /** Read each user before planning; `--no-read` plans every row blind and sends it. */
+  readonly read: boolean;
   /** Plan, send nothing: rows that would be sent become `planned`. */
   readonly dryRun: boolean;
   /** Units sending at once: the concurrency, times the members of a `$batch`. */
@@ -24,8 +26,8 @@ export interface EngineOptions extends PlanOptions {
 
 export interface EngineDeps {
   send(request: GraphRequest, kind: RequestKind): Promise<SendResult>;
-  /** Absent with `--no-read`: every row is planned blind and sent. */
-  readonly reader: UserReader | undefined;
+  /** Reads users: before planning (unless `--no-read`), and to settle a write whose answer was lost. */
+  readonly reader: UserReader;
   readonly skus: SkuDirectory;
   readonly ledger: SeatLedger;
   readonly clock: Clock;
@@ -58,7 +60,7 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
   const now = () => new Date(deps.clock.now());
   const unitContext: UnitContext = {
     send: deps.send,
-    readUser: (key) => deps.reader?.read(key) ?? Promise.resolve({ kind: 'not-found' }),
+    readUser: (key) => deps.reader.read(key),
     sleep: (ms) => deps.clock.sleep(ms, deps.stopped),
     now,
     skus: deps.skus,
@@ -71,7 +73,7 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
   const knowledgeOf = async (unit: WorkUnit): Promise<UserKnowledge | UserRead> => {
     const known = recent.get(unit.userKey);
     if (known) return { kind: 'read', user: known.current };
-    if (deps.reader === undefined) return { kind: 'unread' };
+    if (!options.read) return { kind: 'unread' };
     return deps.reader.read(unit.user);
   };
 

@@ -137,6 +137,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
         groupAdjacent(rowsToPlan()),
         {
           dryRun: config.dryRun,
+          read: reading,
           disabledPlans: config.disabledPlans,
           ...(config.defaultUsageLocation ? { defaultUsageLocation: config.defaultUsageLocation } : {}),
           slots: config.concurrency * config.batchSize,
@@ -144,7 +145,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
         },
         {
           send: (request, kind) => sender.send(request, kind),
-          reader: reading ? new UserReader((request) => sender.send(request, 'read')) : undefined,
+          reader: new UserReader((request) => sender.send(request, 'read')),
           skus,
           ledger,
           clock,
