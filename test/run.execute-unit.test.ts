@@ -160,3 +160,13 @@ describe('executeUnit', () => {
     expect(outcome!.httpStatus).toBeUndefined();
   });
 });
+
+describe('executeUnit after a read', () => {
+  it('takes "not held" for a remove the read said was held as the remove done: the write outranks the read', async () => {
+    const { ctx, sent } = scripted([{ status: 400, message: NOT_HELD }]);
+    const held = { kind: 'read' as const, user: userLicensesOf({ usageLocation: 'US', licenseAssignmentStates: [{ skuId: E3, disabledPlans: [], assignedByGroup: null }] }) };
+    const [outcome] = await execute(unit([1, 'a@x.com', { action: 'remove' }]), ctx, held);
+    expect(sent).toHaveLength(1);
+    expect(outcome).toMatchObject({ status: 'succeeded', message: 'removed ENTERPRISEPACK (it was already gone when the remove arrived)' });
+  });
+});

@@ -114,6 +114,10 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
     settle(plan.changes, whole, attempts);
     return finish(true);
   }
+  if (plan.after !== undefined && alreadyGone(whole, plan.changes)) {
+    settle(plan.changes, whole, attempts, { tail: GONE });
+    return finish(true);
+  }
   if (mayAlreadyBeApplied(whole)) {
     const read = await readUntilInPlace(plan.user, plan.changes, ctx);
     if (read) {
@@ -136,6 +140,8 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
       for (const row of change.rows) outcomes.set(row.row, { ...notAttemptedOutcome(row.row, ctx.stopReason(), ctx.now()), attempts: total });
     } else if (succeeded(alone.final)) {
       settle([change], alone, total);
+    } else if (plan.after !== undefined && alreadyGone(alone, [change])) {
+      settle([change], alone, total, { tail: GONE });
     } else {
       unless(alone, [change]);
       for (const row of change.rows) outcomes.set(row.row, failed(row, alone.final, total, lead + changeFailure(alone, [change], ctx), ctx));
@@ -220,6 +226,22 @@ function graphFailure(result: SendResult, kind: RequestKind): string {
   if (final.status === 403) return forbiddenRowMessage(kind, final.errorMessage);
   if (final.errorMessage) return final.errorMessage;
   return `Microsoft Graph answered HTTP ${final.status}`;
+}
+
+const GONE = ' (it was already gone when the remove arrived)';
+
+/**
+ * Graph says the user does not hold a license the read said it held: it is gone, as the row asks.
+ * The read may lag, or another admin was quicker; the write's answer outranks the read (SPEC §3).
+ */
+function alreadyGone(result: SendResult, changes: readonly Change[]): boolean {
+  const final = result.final;
+  return (
+    changes.every((change) => change.action === 'remove') &&
+    final.kind === 'response' &&
+    final.status === 400 &&
+    /corresponding license/i.test(final.errorMessage ?? '')
+  );
 }
 
 /**
