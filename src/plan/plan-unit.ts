@@ -58,6 +58,8 @@ export interface UnitPlan {
   /** `PATCH /users/{id}` before the license changes. */
   readonly usageLocation?: { readonly value: string; readonly fromDefault: boolean };
   readonly changes: readonly Change[];
+  /** The user as read (or as this run left it), when the user was read. */
+  readonly before?: UserLicenses;
   /** The user once every change is applied, when the user was read: what later units of the user plan against. */
   readonly after?: UserLicenses;
 }
@@ -110,7 +112,10 @@ export function planUnit(user: string, rows: readonly ResolvedRow[], knowledge: 
 
   const plan: { -readonly [K in keyof UnitPlan]: UnitPlan[K] } = { user, decisions, changes };
   if (usageLocation) plan.usageLocation = usageLocation;
-  if (known) plan.after = applied(known, changes, usageLocation?.value);
+  if (known) {
+    plan.before = known;
+    plan.after = applied(known, changes, usageLocation?.value);
+  }
   return plan;
 }
 

@@ -1,7 +1,8 @@
+import type { Clock } from '../graph/clock.js';
 import type { GraphRequest } from '../graph/graph-client.js';
 import type { SendResult } from '../graph/send-with-retry.js';
 import type { ResolvedRow, RowOutcome } from '../model.js';
-import { planUnit, rowChangeInWords, type Change, type PlanOptions, type RowDecision, type UndoRow, type UnitPlan, type UserKnowledge } from '../plan/plan-unit.js';
+import { applied, planUnit, rowChangeInWords, type Change, type PlanOptions, type RowDecision, type UndoRow, type UnitPlan, type UserKnowledge } from '../plan/plan-unit.js';
 import type { SeatLedger } from '../plan/seat-ledger.js';
 import { skuName, type SkuDirectory } from '../plan/sku-facts.js';
 import type { UserRead, UserReader } from '../tenant/read-users.js';
@@ -11,7 +12,6 @@ import { RecentUsers } from './recent-users.js';
 import { notAttemptedOutcome } from './row-outcomes.js';
 import { Scheduler, type Scheduled } from './scheduler.js';
 import type { WorkUnit } from './work-unit.js';
-import type { Clock } from '../graph/clock.js';
 
 export interface EngineOptions extends PlanOptions {
   /** Read each user before planning; `--no-read` plans every row blind and sends it. */
@@ -183,7 +183,7 @@ async function withoutFailedSeatMoves(plan: UnitPlan, scheduler: Scheduler, skus
     for (const row of change.rows) decisions.set(row.row, { kind: 'fail', errorCode: 'SeatMoveFailed', message });
   }
   const changes = plan.changes.filter((change) => !failedMoves.has(change));
-  return { ...plan, decisions, changes };
+  return { ...plan, decisions, changes, ...(plan.before ? { after: applied(plan.before, changes, plan.usageLocation?.value) } : {}) };
 }
 
 function plannedOutcome(row: ResolvedRow, plan: UnitPlan, skus: SkuDirectory, at: Date): RowOutcome {
