@@ -77,6 +77,17 @@ describe('run checks seats before it writes', () => {
     expect(sim.skus().find((s) => s.skuId === SKU.E3)!.consumedUnits).toBe(7);
   });
 
+  it('says that seats ran out during the run when another admin takes the seat the check had counted', async () => {
+    const sim = await simulator(tenantWith(2, 1), { latencyMs: 150 });
+    // Two runs at once: each reads one free seat before either writes; Graph gives it to one of them.
+    const [a, b] = await Promise.all([run(sim, csv([['upn', 'sku'], [upn(1), 'ENTERPRISEPACK']])), run(sim, csv([['upn', 'sku'], [upn(2), 'ENTERPRISEPACK']]))]);
+    const rows = [a.rows[0]!, b.rows[0]!];
+    expect(rows.map((r) => r.status).sort()).toEqual(['failed', 'succeeded']);
+    const loser = rows.find((r) => r.status === 'failed')!;
+    expect(loser).toMatchObject({ httpStatus: '400', errorCode: 'Request_BadRequest' });
+    expect(loser.message).toMatch(/does not have any available licenses.*seats ran out during the run/);
+  });
+
   it('moves seats from 3 leavers to 3 joiners at zero free seats: all 6 succeed', async () => {
     const sim = await simulator(tenantWith(6, 3, (n) => (n <= 3 ? { assignedLicenses: [{ skuId: SKU.E3 }] } : {})));
     const lines = [['upn', 'sku', 'action'], [upn(1), SKU.E3, 'remove'], [upn(2), SKU.E3, 'remove'], [upn(3), SKU.E3, 'remove'], [upn(4), SKU.E3, 'add'], [upn(5), SKU.E3, 'add'], [upn(6), SKU.E3, 'add']];
