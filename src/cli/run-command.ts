@@ -19,20 +19,21 @@ export async function runCommand(options: RunOptions, io: CliIO): Promise<number
   }
   const transport = await openGraphConnection(options, io, options.concurrency * 2);
   const spilled = fromStdin ? await spillStdin(io.stdin) : undefined;
-  const stats = createRunStats(Date.now());
+  const clock = io.clock ?? systemClock;
+  const stats = createRunStats(clock.now());
   const mode = progressMode(options, io.stderr);
   const progress = startProgress(stats, mode, io.stderr);
   io.signal?.addEventListener('abort', () => io.stderr.write('license-batch: requests in flight finish; the rest are not attempted\n'), { once: true });
   try {
     const result = await runFile(
       { ...options, input: spilled?.path ?? options.input, out },
-      { transport, clock: systemClock, random: Math.random, stats, ...(io.signal ? { signal: io.signal } : {}) },
+      { transport, clock, random: io.random ?? Math.random, stats, ...(io.signal ? { signal: io.signal } : {}) },
     );
     progress.stop();
     if (mode === 'json') {
-      io.stderr.write(`${JSON.stringify(summaryObject(stats, Date.now(), result.resultsPath, result.exitCode))}\n`);
+      io.stderr.write(`${JSON.stringify(summaryObject(stats, clock.now(), result.resultsPath, result.exitCode))}\n`);
     } else {
-      for (const line of summaryLines(stats, Date.now(), result.resultsPath)) io.stderr.write(`license-batch: ${line}\n`);
+      for (const line of summaryLines(stats, clock.now(), result.resultsPath)) io.stderr.write(`license-batch: ${line}\n`);
     }
     if (result.stopError) io.stderr.write(`license-batch: error: ${result.stopError.message}\n`);
     return result.exitCode;

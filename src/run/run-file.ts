@@ -12,6 +12,7 @@ import { createSkuCatalog, type SkuCatalog } from '../input/sku-catalog.js';
 import type { InputRecord, ResolvedRow, RowOutcome, RowProblem } from '../model.js';
 import { ResultsFile } from '../results/results-file.js';
 import { carryOverFinishedRows, type CarriedOver } from '../results/resume.js';
+import { checkResumable, previousResultsPath } from '../results/resume-check.js';
 import { sortResultsFile } from '../results/sort-results.js';
 import type { RequestKind } from './auth-watch.js';
 import { Backpressure } from './backpressure.js';
@@ -57,6 +58,9 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
   const scan = await scanFile(config.input, { delimiter: config.delimiter });
   try {
     stats.rowsTotal = scan.rows;
+    // --resume with another sheet's results is refused before anything is sent, the file untouched.
+    const resumeFrom = config.resume ? await previousResultsPath(config.out) : undefined;
+    if (resumeFrom !== undefined) await checkResumable(resumeFrom, config.input, scan.rows, { delimiter: config.delimiter });
 
     const sender = new RunSender({
       transport: deps.transport,
