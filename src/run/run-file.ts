@@ -6,6 +6,7 @@ import type { Clock } from '../graph/pause-gate.js';
 import type { SendResult } from '../graph/send-with-retry.js';
 import { openInput } from '../input/read-records.js';
 import { parseRow } from '../input/parse-row.js';
+import { trimmedNote } from '../input/trimmed-note.js';
 import { loadReferenceTable } from '../input/reference-table.js';
 import { findProblems, scanFile } from '../input/scan-file.js';
 import { createSkuCatalog, type SkuCatalog } from '../input/sku-catalog.js';
@@ -82,7 +83,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
 
     const input = await openInput(config.input, { delimiter: config.delimiter });
     const previous = config.resume ? await setAside(config.out) : undefined;
-    const results = ResultsFile.create(config.out, input.header.names);
+    const results = ResultsFile.create(config.out, input.header.names, { note: (values) => trimmedNote(values, input.header) });
     try {
       const kept = previous === undefined ? undefined : await carryOver(previous, config.out, results, input.header.names, scan.rows);
       for (const [status, count] of kept?.byStatus ?? []) stats.byStatus[status] += count;
