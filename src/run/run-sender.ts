@@ -67,13 +67,14 @@ export class RunSender {
       clock: this.#options.clock,
       random: this.#options.random,
       signal: this.#abort.signal,
-      onExchange: (exchange) => {
+      onExchange: (exchange, { tokenRenewed }) => {
         stats.requests++;
         if (isWrite) stats.writes++;
         if (exchange.kind !== 'response') return;
         this.#answered = true;
         if (exchange.status === 429) stats.throttled++;
-        const refused = this.#watch.observe(kind, exchange.status);
+        // A 401 answered by a new token is judged by the retry's answer instead.
+        const refused = tokenRenewed ? undefined : this.#watch.observe(kind, exchange.status);
         if (refused) this.stop(refused);
       },
     });
