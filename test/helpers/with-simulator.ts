@@ -6,6 +6,8 @@
  * clock) or `spawn` (the built CLI in a child process); afterwards, each run's output and every file
  * in the folder are scanned for the secrets the test handed the CLI.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { runCli, spawnCli, tempDir, type CliResult, type RunCliOptions } from './cli.js';
 import { expectNoSecrets, secretsIn } from './secrets.js';
@@ -27,8 +29,16 @@ export interface SimulatorHarness {
   cli(args: string[], options?: RunCliOptions): Promise<CliResult>;
   /** Runs the built CLI (`dist/cli.js`) in a child process; `env` defaults to the harness's. */
   spawn(args: string[], options?: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: string }): Promise<CliResult>;
+  /** A new folder inside `dir`, for a test that runs the CLI on several inputs (scanned with `dir`). */
+  workspace(): Promise<TempDir>;
   /** Another secret the scan at the end looks for (one not in any environment, e.g. a token issued). */
   addSecret(secret: string): void;
+}
+
+/** A harness the caller closes: for test files that clean up in `afterEach`. */
+export interface OpenHarness extends SimulatorHarness {
+  /** Scans for secrets (throwing when one leaked), then closes the simulator and removes the folder. */
+  close(): Promise<void>;
 }
 
 /**
@@ -36,6 +46,20 @@ export interface SimulatorHarness {
  * any secret passed to the CLI (through `env` or `addSecret`) appears in an output or a file.
  */
 export async function withSimulator<T>(options: SimulatorOptions, test: (harness: SimulatorHarness) => Promise<T>): Promise<T> {
+  const harness = await startHarness(options);
+  let value: T;
+  try {
+    value = await test(harness);
+  } catch (error) {
+    await harness.close().catch(() => {});
+    throw error;
+  }
+  await harness.close();
+  return value;
+}
+
+/** {@link withSimulator} for files that close in `afterEach`: the caller must call `close()`. */
+export async function startHarness(options: SimulatorOptions): Promise<OpenHarness> {
   const sim = await startSimulator(options);
   const dir = await tempDir();
   const outputs: string[] = [];
@@ -46,7 +70,8 @@ export async function withSimulator<T>(options: SimulatorOptions, test: (harness
     for (const secret of secretsIn(used)) secrets.add(secret);
     return result;
   };
-  const harness: SimulatorHarness = {
+  let closed = false;
+  return {
     url: sim.url,
     sim,
     env,
@@ -59,14 +84,29 @@ export async function withSimulator<T>(options: SimulatorOptions, test: (harness
       const used = spawnOptions.env ?? env;
       return remember(await spawnCli(args, { ...spawnOptions, env: used }), used);
     },
+    workspace: async () => {
+      const path = await mkdtemp(join(dir.path, 'ws-'));
+      return {
+        path,
+        file: (name: string) => join(path, name),
+        write: async (name: string, content: string | Buffer) => {
+          const file = join(path, name);
+          await writeFile(file, content);
+          return file;
+        },
+        dispose: async () => {},
+      };
+    },
     addSecret: (secret) => void secrets.add(secret),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      try {
+        await expectNoSecrets([...secrets], { outputs, paths: [dir.path] });
+      } finally {
+        await sim.close();
+        await dir.dispose();
+      }
+    },
   };
-  try {
-    const value = await test(harness);
-    await expectNoSecrets([...secrets], { outputs, paths: [dir.path] });
-    return value;
-  } finally {
-    await sim.close();
-    await dir.dispose();
-  }
 }
