@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { csv, readResults } from './helpers/cli.js';
 import { SKU, testTenant, upn } from './helpers/tenant.js';
+import { until } from './helpers/until.js';
 import { withSimulator, type SimulatorHarness } from './helpers/with-simulator.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -139,4 +140,41 @@ describe('a hard kill while the results file is put in input order', () => {
       const rows = await readResults(out);
       expect(rows.map((r) => [r.row, r.status])).toEqual([1, 2, 3, 4, 5, 6].map((n) => [String(n), 'succeeded']));
     }));
+});
+
+describe('hard kills at random points, each followed by --resume', () => {
+  it('ends with every row exactly once, in order, and no confirmed row sent again', () =>
+    withSimulator({ tenant: testTenant({ users: 600 }), behaviour: { latencyMs: 15 } }, async (h) => {
+      const ROWS = 600;
+      const input = await h.dir.write('in.csv', csv([['upn', 'sku'], ...Array.from({ length: ROWS }, (_, i) => [upn(i + 1), SKU.E3])]));
+      const out = h.dir.file('in.results.csv');
+      const kills: number[] = [];
+      for (let k = 0; k < 3; k++) {
+        // Somewhere in the next stretch of writes: the kill may land in a write, between writes, or
+        // while a resume copies the rows it keeps.
+        const at = h.sim.stats.operations.assignLicense + 20 + Math.floor(Math.random() * 120);
+        kills.push(at);
+        const child = spawn(process.execPath, [CLI, 'run', input, '--graph-url', h.url, '--resume', '--concurrency', '8'], { env: { PATH: process.env.PATH, ...h.env }, stdio: 'ignore' });
+        const exit = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+        await until(() => h.sim.stats.operations.assignLicense >= at || child.exitCode !== null, `write ${at}`);
+        child.kill('SIGKILL');
+        await exit;
+
+        // What the kill left: outcomes confirmed before it, each row at most once, each applied.
+        const confirmed = await readResults(out);
+        const numbers = confirmed.map((r) => Number(r.row));
+        expect(new Set(numbers).size, `kills at ${kills.join(', ')}`).toBe(numbers.length);
+        for (const r of confirmed) expect(h.sim.user(upn(Number(r.row)))!.directLicenses.length, `row ${r.row}`).toBe(1);
+      }
+
+      const confirmedBefore = new Set((await readResults(out)).map((r) => Number(r.row)));
+      const writesBefore = new Map([...confirmedBefore].map((n) => [n, h.sim.stats.assignLicenseByUser.get(h.sim.user(upn(n))!.id) ?? 0]));
+      const last = await h.cli(['run', input, '--graph-url', h.url, '--resume']);
+      expect(last.code, `kills at ${kills.join(', ')}`).toBe(0);
+      const rows = await readResults(out);
+      expect(rows.map((r) => [Number(r.row), r.status])).toEqual(Array.from({ length: ROWS }, (_, i) => [i + 1, 'succeeded']));
+      for (const [n, writes] of writesBefore) expect(h.sim.stats.assignLicenseByUser.get(h.sim.user(upn(n))!.id) ?? 0, `row ${n} sent again`).toBe(writes);
+      // A row is sent twice only when a kill cut its answer off: at most the requests in flight per kill.
+      expect(h.sim.stats.operations.assignLicense).toBeLessThanOrEqual(ROWS + kills.length * 8);
+    }), 90_000);
 });
