@@ -12,7 +12,7 @@ import { withSimulator, type SimulatorHarness } from './helpers/with-simulator.j
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 /** A first run where rows 3 and 6 fail (users that do not exist), so that a resume has rows to send and rows to keep. */
-async function firstRunWithFailures({ sim, dir, cli, url }: SimulatorHarness, sku = SKU.E3) {
+async function firstRunWithFailures({ sim, dir, cli, url }: SimulatorHarness, sku: string = SKU.E3) {
   const rows = (ghosts: boolean) =>
     csv([['upn', 'sku', 'Ticket'], ...[1, 2, 3, 4, 5, 6].map((n) => [ghosts && n % 3 === 0 ? `ghost${n}@contoso.example` : upn(n), sku, `T${n}`])]);
   const input = await dir.write('in.csv', rows(true));
