@@ -16,4 +16,3 @@ export function trimmedNote(values: readonly string[], header: Header): string |
   }
   return notes.length === 0 ? undefined : `${notes.join('; ')} (spaces around it trimmed)`;
 }
-
