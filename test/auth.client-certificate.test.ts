@@ -32,7 +32,7 @@ describe('loadClientCertificate', () => {
     ['an encrypted key without password', () => [certs.client.encryptedPemPath, undefined], 'set AZURE_CLIENT_CERTIFICATE_PASSWORD'],
     ['a wrong password', () => [certs.client.encryptedPemPath, 'not-the-password-987'], 'does not decrypt: check the password'],
     ['a missing file', () => [join(certs.dir, 'nope.pem'), undefined], 'cannot be read (ENOENT)'],
-  ] as const)('refuses %s with AUTH, naming what to fix and never the password', (_name, args, why) => {
+  ] as [string, () => [string, string | undefined], string][])('refuses %s with AUTH, naming what to fix and never the password', (_name, args, why) => {
     const [path, password] = args();
     const error = authError(() => loadClientCertificate(path, password));
     expect(error.message).toContain(path);

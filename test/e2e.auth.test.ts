@@ -2,10 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator, type TenantSpec } from '../src/simulator/index.js';
+import type { RunningSimulator, TenantSpec } from '../src/simulator/index.js';
 import { makeCertificates, type TestCertificates } from './helpers/auth.js';
-import { csv, readResults, runCli, spawnCli, tempDir } from './helpers/cli.js';
+import { csv, readResults, runCli as runCliUnscanned } from './helpers/cli.js';
 import { SKU, testTenant, upn } from './helpers/tenant.js';
+import { startHarness, type OpenHarness } from './helpers/with-simulator.js';
 
 const SECRET = 'e2e-Secret~value-0042';
 const ROLES = ['LicenseAssignment.ReadWrite.All', 'User.Read.All'];
@@ -23,15 +24,25 @@ function tenant(auth: TenantSpec['auth'], users = 20): TenantSpec {
   return { ...testTenant({ users }), auth };
 }
 
+/** This test's simulator harness (helpers/with-simulator.ts): its runs and files are scanned for secrets when it closes. */
+let harness: OpenHarness | undefined;
+
 async function simulator(spec: TenantSpec, https = true): Promise<RunningSimulator> {
-  const sim = await startSimulator({ tenant: spec, ...(https ? { tls: { key: certs.server.key, cert: certs.server.cert } } : {}) });
-  cleanups.push(() => sim.close());
-  return sim;
+  const started = await startHarness({ tenant: spec, ...(https ? { tls: { key: certs.server.key, cert: certs.server.cert } } : {}) });
+  harness = started;
+  cleanups.push(async () => {
+    harness = undefined;
+    await started.close();
+  });
+  return started.sim;
 }
 
+/** Every run goes through the harness when the test has a simulator. */
+const runCli: typeof runCliUnscanned = (args, options) => (harness ? harness.cli(args, options) : runCliUnscanned(args, options));
+const spawnCli: OpenHarness['spawn'] = (args, options) => harness!.spawn(args, options);
+
 async function input(rows: string[][]): Promise<{ path: string; results: string }> {
-  const dir = await tempDir();
-  cleanups.push(() => dir.dispose());
+  const dir = await harness!.workspace();
   const path = await dir.write('licenses.csv', csv(rows));
   return { path, results: dir.file('licenses.results.csv') };
 }

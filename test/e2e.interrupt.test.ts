@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { setTimeout as tick } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../src/simulator/index.js';
-import { csv, readResults, runCli, tempDir } from './helpers/cli.js';
+import type { RunningSimulator } from '../src/simulator/index.js';
 import type { TenantSpec } from '../src/simulator/tenant-spec.js';
+import { csv, readResults } from './helpers/cli.js';
 import { PLAN, SKU, testTenant, upn } from './helpers/tenant.js';
+import { until } from './helpers/until.js';
+import { startHarness } from './helpers/with-simulator.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const ROWS = 300;
@@ -16,30 +17,20 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Polls a condition the test cannot be told about directly (another process's progress). */
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await tick(10);
-  }
-}
-
 /** Starts a slow run as a child process; resolves its exit code once it ends. */
 async function startSlowRun(options: { tenant?: TenantSpec; sheet?: string[][] } = {}) {
-  const sim: RunningSimulator = await startSimulator({ tenant: options.tenant ?? testTenant({ users: ROWS }), behaviour: { latencyMs: 100 } });
-  cleanups.push(() => sim.close());
-  const dir = await tempDir();
-  cleanups.push(() => dir.dispose());
+  const harness = await startHarness({ tenant: options.tenant ?? testTenant({ users: ROWS }), behaviour: { latencyMs: 100 } });
+  cleanups.push(() => harness.close());
+  const { sim, dir } = harness;
   const input = await dir.write('in.csv', csv(options.sheet ?? [['upn', 'sku'], ...Array.from({ length: ROWS }, (_, i) => [upn(i + 1), SKU.E3])]));
   const child = spawn(process.execPath, [CLI, 'run', input, '--graph-url', sim.url, '--concurrency', '4'], {
-    env: { PATH: process.env.PATH, GRAPH_ACCESS_TOKEN: 'test-token' },
+    env: { PATH: process.env.PATH, ...harness.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  return { sim, child, exit, input, out: dir.file('in.results.csv'), undo: dir.file('in.results.undo.csv'), stderr: () => stderr };
+  return { sim, cli: harness.cli, child, exit, input, out: dir.file('in.results.csv'), undo: dir.file('in.results.undo.csv'), stderr: () => stderr };
 }
 
 function applied(sim: RunningSimulator, n: number): boolean {
@@ -83,7 +74,7 @@ describe('interrupting a run', () => {
     // --resume finishes the job: every row once, in order, and confirmed rows are not sent again.
     run.sim.setBehaviour({ latencyMs: 0 });
     const writesBefore = run.sim.stats.operations.assignLicense;
-    const resumed = await runCli(['run', run.input, '--graph-url', run.sim.url, '--resume'], { env: { GRAPH_ACCESS_TOKEN: 'test-token' } });
+    const resumed = await run.cli(['run', run.input, '--graph-url', run.sim.url, '--resume']);
     expect(resumed.code).toBe(0);
     const rows = await readResults(run.out);
     expect(rows.map((r) => Number(r.row))).toEqual(Array.from({ length: ROWS }, (_, i) => i + 1));
@@ -107,10 +98,10 @@ describe('interrupting a run', () => {
     await run.exit;
 
     run.sim.setBehaviour({ latencyMs: 0 });
-    const resumed = await runCli(['run', run.input, '--graph-url', run.sim.url, '--resume'], { env: { GRAPH_ACCESS_TOKEN: 'test-token' } });
+    const resumed = await run.cli(['run', run.input, '--graph-url', run.sim.url, '--resume']);
     expect(resumed.code).toBe(0);
     expect(licenses()).not.toEqual(before);
-    const undone = await runCli(['run', run.undo, '--graph-url', run.sim.url, '--out', `${run.undo}.results.csv`], { env: { GRAPH_ACCESS_TOKEN: 'test-token' } });
+    const undone = await run.cli(['run', run.undo, '--graph-url', run.sim.url, '--out', `${run.undo}.results.csv`]);
     expect(undone.code).toBe(0);
     expect(licenses()).toEqual(before);
   });

@@ -1,20 +1,31 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../src/simulator/index.js';
+import type { RunningSimulator } from '../src/simulator/index.js';
 import type { SimulatorBehaviour } from '../src/simulator/behaviour.js';
 import type { TenantSpec } from '../src/simulator/tenant-spec.js';
 import { csv, readResults, runCli, tempDir } from './helpers/cli.js';
+import { findSecrets } from './helpers/secrets.js';
 import { GROUP, PLAN, SKU, testTenant, upn, userId } from './helpers/tenant.js';
+import { startHarness, TEST_TOKEN, type SimulatorHarness } from './helpers/with-simulator.js';
 
-const TOKEN = { GRAPH_ACCESS_TOKEN: 'test-token' };
+const TOKEN = { GRAPH_ACCESS_TOKEN: TEST_TOKEN };
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+const harnesses = new WeakMap<RunningSimulator, SimulatorHarness>();
+
+/** A simulator in the shared harness (helpers/with-simulator.ts): closed, and scanned for secrets, after each test. */
 async function simulator(tenant: TenantSpec, behaviour: Partial<SimulatorBehaviour> = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator({ tenant, behaviour });
-  cleanups.push(() => sim.close());
-  return sim;
+  const harness = await startHarness({ tenant, behaviour });
+  cleanups.push(() => harness.close());
+  harnesses.set(harness.sim, harness);
+  return harness.sim;
+}
+
+/** Runs the CLI against `sim` the way every end-to-end test does: through its harness. */
+function cliOf(sim: RunningSimulator): SimulatorHarness['cli'] {
+  return harnesses.get(sim)!.cli;
 }
 
 async function workspace() {
@@ -25,9 +36,9 @@ async function workspace() {
 
 /** Runs `license-batch run` on `content` against `sim`, returning the CLI result and the results rows. */
 async function run(sim: RunningSimulator, content: string | Buffer, args: string[] = [], env: NodeJS.ProcessEnv = TOKEN) {
-  const dir = await workspace();
+  const dir = await harnesses.get(sim)!.workspace();
   const input = await dir.write('licenses.csv', content);
-  const result = await runCli(['run', input, '--graph-url', sim.url, ...args], { env });
+  const result = await cliOf(sim)(['run', input, '--graph-url', sim.url, ...args], { env });
   const out = dir.file('licenses.results.csv');
   const rows = result.code === 2 && !result.stderr.includes('results:') ? [] : await readResults(out);
   return { ...result, rows, out, dir };
@@ -327,7 +338,7 @@ describe('run: input formats', () => {
     const sim = await simulator(testTenant({ users: 3 }));
     const first = await run(sim, csv([['upn', 'sku', 'Note'], [upn(1), SKU.E3, '=SUM(A1)'], [upn(2), 'bogus sku!', '-x']]));
     expect(first.code).toBe(1);
-    const again = await runCli(['run', first.out, '--graph-url', sim.url, '--out', first.dir.file('again.csv')], { env: TOKEN });
+    const again = await cliOf(sim)(['run', first.out, '--graph-url', sim.url, '--out', first.dir.file('again.csv')], { env: TOKEN });
     expect(again.code).toBe(1);
     const rows = await readResults(first.dir.file('again.csv'));
     expect(Object.keys(rows[0]!)).toEqual(['upn', 'sku', 'Note', 'row', 'status', 'httpStatus', 'errorCode', 'message', 'attempts', 'requestId', 'completedAt']);
@@ -340,9 +351,9 @@ describe('run: input formats', () => {
 
   it('reads the input from standard input with -', async () => {
     const sim = await simulator(testTenant({ users: 2 }));
-    const dir = await workspace();
+    const dir = await harnesses.get(sim)!.workspace();
     const out = dir.file('stdin.results.csv');
-    const result = await runCli(['run', '-', '--graph-url', sim.url, '--out', out], { env: TOKEN, stdin: csv([['upn', 'sku'], [upn(1), SKU.E3]]) });
+    const result = await cliOf(sim)(['run', '-', '--graph-url', sim.url, '--out', out], { env: TOKEN, stdin: csv([['upn', 'sku'], [upn(1), SKU.E3]]) });
     expect(result.code).toBe(0);
     expect((await readResults(out)).map((r) => r.status)).toEqual(['succeeded']);
   });
@@ -464,7 +475,7 @@ describe('run: refusing to start', () => {
     const closed = await simulator(testTenant({ users: 1 }));
     const url = closed.url;
     await closed.close();
-    const result = await runCli(['run', input, '--graph-url', url, '--max-retries', '1'], { env: TOKEN });
+    const result = await cliOf(closed)(['run', input, '--graph-url', url, '--max-retries', '1'], { env: TOKEN });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Could not reach Microsoft Graph \(ECONNREFUSED/);
     const rows = await readResults(dir.file('in.results.csv'));
@@ -474,9 +485,9 @@ describe('run: refusing to start', () => {
 
   it('stops with exit 2, sending no write, when the results file cannot be created', async () => {
     const sim = await simulator(testTenant({ users: 2 }));
-    const dir = await workspace();
+    const dir = await harnesses.get(sim)!.workspace();
     const input = await dir.write('in.csv', csv([['upn', 'sku'], [upn(1), SKU.E3]]));
-    const result = await runCli(['run', input, '--graph-url', sim.url, '--out', dir.file('missing-folder/out.csv')], { env: TOKEN });
+    const result = await cliOf(sim)(['run', input, '--graph-url', sim.url, '--out', dir.file('missing-folder/out.csv')], { env: TOKEN });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Could not create the results file .*missing-folder\/out\.csv/);
     expect(sim.stats.operations.assignLicense).toBe(0);
@@ -491,16 +502,17 @@ describe('run: refusing to start', () => {
   });
 
   it.each([
-    { name: 'an unknown token (401)', token: 'stolen', roles: [] as string[] },
-    { name: 'a token without the permission (403)', token: 'reader', roles: ['User.Read.All'] },
+    { name: 'an unknown token (401)', token: 'stolen-token-0042', roles: [] as string[] },
+    { name: 'a token without the permission (403)', token: 'reader-token-0042', roles: ['User.Read.All'] },
   ])('stops with exit 2 and names the permission for $name, instead of failing row after row', async ({ token, roles }) => {
-    const tenant = testTenant({ users: 100, auth: { tokens: { reader: roles, good: ['LicenseAssignment.ReadWrite.All'] } } });
+    const tenant = testTenant({ users: 100, auth: { tokens: { 'reader-token-0042': roles, good: ['LicenseAssignment.ReadWrite.All'] } } });
     const sim = await simulator(tenant);
     const lines = [['upn', 'sku'], ...Array.from({ length: 100 }, (_, i) => [upn(i + 1), SKU.E3])];
-    const { code, stderr, rows } = await run(sim, csv(lines), [], { GRAPH_ACCESS_TOKEN: token });
+    const { code, stdout, stderr, rows, dir } = await run(sim, csv(lines), [], { GRAPH_ACCESS_TOKEN: token });
     expect(code).toBe(2);
     expect(stderr).toContain('LicenseAssignment.ReadWrite.All');
-    expect(stderr).not.toContain(token === 'stolen' ? 'stolen' : 'reader-token-never-printed');
+    // The token the run was given, in its output and in every file it wrote.
+    expect(await findSecrets([token], { outputs: [stdout, stderr], paths: [dir.path] })).toEqual([]);
     // The SKUs and the users are read first; then the first writes, 8 in flight, meet the refusal, and no more follow.
     expect(sim.stats.operations.assignLicense).toBeLessThanOrEqual(8);
     expect(sim.stats.requests).toBeLessThanOrEqual(12);

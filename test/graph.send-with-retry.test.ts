@@ -25,6 +25,7 @@ async function setup(script: Script, options: { clock?: Clock; tokens?: TokenPro
   client = createGraphClient({ root: `${server.url}/v1.0`, tokens: options.tokens ?? staticTokenProvider('token-1') });
   const clock = options.clock ?? new InstantClock();
   const exchanges: Exchange[] = [];
+  const renewedFlags: boolean[] = [];
   const ctx: SendContext = {
     transport: client,
     gate: new PauseGate(clock),
@@ -32,9 +33,12 @@ async function setup(script: Script, options: { clock?: Clock; tokens?: TokenPro
     maxRetries: options.maxRetries ?? 6,
     clock,
     random: () => 0.5,
-    onExchange: (exchange) => exchanges.push(exchange),
+    onExchange: (exchange, { tokenRenewed }) => {
+      exchanges.push(exchange);
+      renewedFlags.push(tokenRenewed);
+    },
   };
-  return { server, client, ctx, exchanges };
+  return { server, client, ctx, exchanges, renewedFlags };
 }
 
 /** Answers the n-th request with the n-th step (the last one repeating). */
@@ -134,7 +138,7 @@ describe('sendWithRetry over a real server', () => {
     let token = 'expired';
     let renewals = 0;
     const tokens: TokenProvider = { getToken: async () => token, renew: async () => (renewals++, (token = 'fresh')) };
-    const { server, ctx } = await setup(
+    const { server, ctx, renewedFlags } = await setup(
       (hit, res, index) =>
         hit.headers.authorization !== 'Bearer fresh'
           ? reply(res, 401, graphError('InvalidAuthenticationToken', 'Access token has expired.'))
@@ -147,14 +151,17 @@ describe('sendWithRetry over a real server', () => {
     expect(result).toMatchObject({ attempts: 3, final: { status: 200 } });
     expect(renewals).toBe(1);
     expect(server.hits.map((h) => h.headers.authorization)).toEqual(['Bearer expired', 'Bearer fresh', 'Bearer fresh']);
+    // The run's auth watch must not take the renewed 401 for a run that cannot authenticate.
+    expect(renewedFlags).toEqual([true, false, false]);
   });
 
   it('renews only once: a 401 that persists is final', async () => {
     let renewals = 0;
     const tokens: TokenProvider = { getToken: async () => 'bad', renew: async () => (renewals++, 'still-bad') };
-    const { ctx } = await setup((_hit, res) => reply(res, 401, graphError('InvalidAuthenticationToken', 'Bad token.')), { tokens });
+    const { ctx, renewedFlags } = await setup((_hit, res) => reply(res, 401, graphError('InvalidAuthenticationToken', 'Bad token.')), { tokens });
     expect(await sendWithRetry(READ, ctx)).toMatchObject({ attempts: 2, final: { status: 401 } });
     expect(renewals).toBe(1);
+    expect(renewedFlags).toEqual([true, false]);
   });
 
   it('a 401 with a token that cannot be renewed is final at once', async () => {

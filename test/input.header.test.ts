@@ -46,7 +46,6 @@ describe('interpretHeader: column names', () => {
     { names: ['upn', 'product', 'license', 'SKU ID'], column: 'sku', chosen: 'SKU ID' },
     { names: ['upn', 'product', 'SkuPartNumber'], column: 'sku', chosen: 'SkuPartNumber' },
     { names: ['upn', 'sku', 'location', 'Country'], column: 'usageLocation', chosen: 'Country' },
-    { names: ['upn', 'sku', 'upn'], column: 'user', chosen: 'upn' },
   ] as const)('prefers $chosen among $names', ({ names, column, chosen }) => {
     const header = interpretHeader(names);
     expect(header.columns[column]).toBe((names as readonly string[]).indexOf(chosen));
@@ -65,6 +64,18 @@ describe('interpretHeader: column names', () => {
     expect(error).toBeInstanceOf(RunError);
     expect(error).toMatchObject({ code: 'INPUT_STRUCTURE', line: 1, exitCode: 2 });
     expect((error as RunError).message).toContain(`line 1: the header has no ${missing} column (also accepted: ${accepted})`);
+  });
+
+  it.each([
+    { names: ['upn', 'sku', 'upn'], message: 'line 1: the header has two UserPrincipalName columns, "upn" (column 1) and "upn" (column 3)' },
+    { names: ['User', 'SKU', 'Note', 'Sku'], message: 'line 1: the header has two SkuId columns, "SKU" (column 2) and "Sku" (column 4)' },
+    { names: ['upn', 'sku', 'Action', 'action'], message: 'line 1: the header has two Action columns' },
+  ])('refuses two columns of one name that a license column would be read from: $names', ({ names, message }) => {
+    expect(() => interpretHeader(names)).toThrow(message);
+  });
+
+  it('carries two columns of one name through when no license column is read from them', () => {
+    expect(interpretHeader(['upn', 'sku', 'Note', 'note', 'upn mail']).names).toEqual(['upn', 'sku', 'Note', 'note', 'upn mail']);
   });
 
   it('hints at the delimiter when the whole header is one column', () => {

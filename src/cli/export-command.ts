@@ -22,7 +22,7 @@ import { readSender } from './read-sender.js';
 export async function exportCommand(options: ExportOptions, io: CliIO): Promise<number> {
   const transport = await openGraphConnection(options, io, 2);
   try {
-    const send = readSender(transport, io.signal);
+    const send = readSender(transport, io);
     const tenantSkus = await readTenantSkus(send);
     const only = options.skus.length > 0 ? await skuFilter(options.skus, tenantSkus) : undefined;
 

@@ -26,7 +26,8 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
   if (!fromStdin && resolve(out) === resolve(options.input)) {
     throw new RunError('USAGE', `--out ${out} is the input file itself; choose another results path`);
   }
-  const stats = createRunStats(Date.now());
+  const clock = io.clock ?? systemClock;
+  const stats = createRunStats(clock.now());
   const reporter = new RunReporter(progressMode(options, io.stderr), io.stderr, stats, { everyMs: progressEveryMs(io.env), quiet: options.quiet });
   const onAbort = () => reporter.note('stopping (Ctrl-C again to stop at once): requests in flight finish; the rest are not attempted');
   io.signal?.addEventListener('abort', onAbort, { once: true });
@@ -44,8 +45,8 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
       { ...options, input: spilled?.path ?? options.input, out },
       {
         transport,
-        clock: systemClock,
-        random: Math.random,
+        clock,
+        random: io.random ?? Math.random,
         stats,
         onRowDone: (outcome, line) => reporter.rowDone(outcome, line),
         ...(io.signal ? { signal: io.signal } : {}),
@@ -57,7 +58,7 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
     const commands = hints.commands !== false;
     reporter.finish({
       stats,
-      now: Date.now(),
+      now: clock.now(),
       exitCode: result.exitCode,
       dryRun: options.dryRun,
       resultsPath: result.resultsPath,

@@ -12,7 +12,7 @@ import { readSender } from './read-sender.js';
 export async function skusCommand(options: ConnectionOptions, io: CliIO): Promise<number> {
   const transport = await openGraphConnection(options, io, 2);
   try {
-    const skus = await readTenantSkus(readSender(transport, io.signal));
+    const skus = await readTenantSkus(readSender(transport, io));
     const displayNames = new Map<string, string>();
     for (const row of await loadReferenceTable()) if (!displayNames.has(row.skuId)) displayNames.set(row.skuId, row.productDisplayName);
     io.stdout.write(formatSkus(skus, displayNames));

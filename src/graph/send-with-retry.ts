@@ -18,8 +18,12 @@ export interface SendContext {
   random: () => number;
   /** Once aborted, nothing more is sent for this request; waits end early. */
   signal?: AbortSignal;
-  /** Called with every attempt's outcome, for the run's counters. */
-  onExchange?(exchange: Exchange): void;
+  /**
+   * Called with every attempt's outcome, for the run's counters. `tokenRenewed` is true for a 401
+   * that a token renewal answered (the request is sent again with the new token): it says nothing
+   * yet about whether the run can authenticate.
+   */
+  onExchange?(exchange: Exchange, info: { readonly tokenRenewed: boolean }): void;
 }
 
 export interface SendResult {
@@ -72,14 +76,17 @@ export async function sendWithRetry(request: GraphRequest, ctx: SendContext): Pr
     attempts++;
     const exchange = await ctx.transport.send(request);
     last = exchange;
-    ctx.onExchange?.(exchange);
-    if (answerMayBeLost(exchange)) lostResponse = true;
-    if (exchange.kind === 'response' && pace) feedPace(pace, exchange);
-
+    // A 401 is reported once its renewal is known, so that a token revoked mid-run does not look
+    // like a run that cannot authenticate.
+    let tokenRenewed = false;
     if (exchange.kind === 'response' && exchange.status === 401 && renewals === 0 && ctx.transport.renewToken) {
       renewals++;
-      if (await ctx.transport.renewToken()) continue;
+      tokenRenewed = await ctx.transport.renewToken();
     }
+    ctx.onExchange?.(exchange, { tokenRenewed });
+    if (answerMayBeLost(exchange)) lostResponse = true;
+    if (exchange.kind === 'response' && pace) feedPace(pace, exchange);
+    if (tokenRenewed) continue;
 
     const decision = decideRetry({
       attempt: attemptOf(exchange),

@@ -48,9 +48,12 @@ export const CANONICAL_NAMES: Readonly<Record<Column, string>> = Object.fromEntr
  * Interprets a header line's names. Outcome columns of an earlier results file are dropped when
  * they are the header's exact trailing run, so that a results file is a valid input. When several
  * columns match one license column, the SPEC's own name wins, then the aliases in the SPEC's
- * order, then the leftmost; the others are carried through like any other column.
+ * order; the others are carried through like any other column. Two columns of the same name
+ * (compared as header names are) cannot be told apart, and are refused when that name is the one
+ * a license column would be read from.
  *
- * @throws {RunError} `INPUT_STRUCTURE` when a required column is missing, naming the names accepted.
+ * @throws {RunError} `INPUT_STRUCTURE` when a required column is missing, naming the names accepted,
+ * or when the column chosen for a license column appears twice.
  */
 export function interpretHeader(names: readonly string[], line = 1, delimiter: Delimiter = ','): Header {
   const keptCount = hasOutcomeColumns(names) ? names.length - OUTCOME_COLUMNS.length : names.length;
@@ -61,6 +64,16 @@ export function interpretHeader(names: readonly string[], line = 1, delimiter: D
     for (const candidate of spec.names) {
       const index = normalised.indexOf(normaliseColumnName(candidate));
       if (index !== -1) {
+        const again = normalised.indexOf(normalised[index]!, index + 1);
+        // Two columns of one name: which one holds the users (or SKUs) is a guess a license change must not make.
+        if (again !== -1) {
+          throw new RunError(
+            'INPUT_STRUCTURE',
+            `line ${line}: the header has two ${spec.names[0]} columns, ${JSON.stringify(kept[index])} (column ${index + 1}) and ` +
+              `${JSON.stringify(kept[again])} (column ${again + 1}); rename or remove one`,
+            { line },
+          );
+        }
         columns[spec.column] = index;
         break;
       }

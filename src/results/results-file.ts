@@ -34,6 +34,7 @@ export function outcomeCells(outcome: RowOutcome): string[] {
 export class ResultsFile {
   readonly path: string;
   #fd: number | undefined;
+  #note: ((values: readonly string[]) => string | undefined) | undefined;
   #lastRow = 0;
   #inOrder = true;
 
@@ -42,8 +43,11 @@ export class ResultsFile {
     this.#fd = fd;
   }
 
-  /** Creates (or truncates) the file and writes the BOM and the header. */
-  static create(path: string, inputColumns: readonly string[]): ResultsFile {
+  /**
+   * Creates (or truncates) the file and writes the BOM and the header. `note` gives, from a row's
+   * input values, what its message should add about how they were read (such as trimmed spaces).
+   */
+  static create(path: string, inputColumns: readonly string[], options: { note?: (values: readonly string[]) => string | undefined } = {}): ResultsFile {
     let fd: number;
     try {
       fd = openSync(path, 'w');
@@ -51,13 +55,16 @@ export class ResultsFile {
       throw new RunError('RESULTS_UNWRITABLE', `Could not create the results file ${path}: ${(error as Error).message}`);
     }
     const file = new ResultsFile(path, fd);
+    file.#note = options.note;
     file.#write(UTF8_BOM + stringify([[...inputColumns, ...OUTCOME_COLUMNS]], RESULTS_CSV_OPTIONS));
     return file;
   }
 
   /** Appends one row: the input values as read, then its outcome. */
   append(values: readonly string[], outcome: RowOutcome): void {
-    this.appendCells([...values, ...outcomeCells(outcome)], outcome.row);
+    const note = this.#note?.(values);
+    const noted = note === undefined ? outcome : { ...outcome, message: outcome.message === '' ? note : `${outcome.message}; ${note}` };
+    this.appendCells([...values, ...outcomeCells(noted)], outcome.row);
   }
 
   /**

@@ -3,6 +3,7 @@ import { RunError } from '../errors.js';
 import type { Clock } from '../graph/pause-gate.js';
 import { parseRow } from '../input/parse-row.js';
 import { openInput } from '../input/read-records.js';
+import { trimmedNote } from '../input/trimmed-note.js';
 import { loadReferenceTable } from '../input/reference-table.js';
 import { findProblems, scanFile } from '../input/scan-file.js';
 import { createSkuCatalog, type SkuCatalog } from '../input/sku-catalog.js';
@@ -12,6 +13,7 @@ import { skuName, type SkuDirectory } from '../plan/sku-facts.js';
 import type { UndoRow } from '../plan/plan-unit.js';
 import { ResultsFile } from '../results/results-file.js';
 import { carryOverFinishedRows, type CarriedOver } from '../results/resume.js';
+import { checkResumable, previousResultsPath } from '../results/resume-check.js';
 import { sortResultsFile } from '../results/sort-results.js';
 import { defaultUndoPath, putRemovesFirst, UndoFile } from '../results/undo-file.js';
 import { UserReader } from '../tenant/read-users.js';
@@ -65,6 +67,10 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
   const scan = await scanFile(config.input, { delimiter: config.delimiter });
   try {
     stats.rowsTotal = scan.rows;
+    // --resume with another sheet's results is refused before anything is sent, the file untouched.
+    const resumeFrom = config.resume ? await previousResultsPath(config.out) : undefined;
+    if (resumeFrom !== undefined) await checkResumable(resumeFrom, config.input, scan.rows, { delimiter: config.delimiter });
+
     const sender = new RunSender({
       transport: deps.transport,
       clock,
@@ -85,7 +91,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
     try {
       // The earlier results are checked before anything is sent (SPEC §4).
       const previous = config.resume ? await setAside(config.out) : undefined;
-      const file = ResultsFile.create(config.out, input.header.names);
+      const file = ResultsFile.create(config.out, input.header.names, { note: (values) => trimmedNote(values, input.header) });
       results = file;
       const kept = previous === undefined ? undefined : await carryOver(previous, config.out, file, input.header.names, scan.rows);
       for (const [status, count] of kept?.byStatus ?? []) stats.byStatus[status] += count;

@@ -71,7 +71,7 @@ export class RunSender {
       clock: this.#options.clock,
       random: this.#options.random,
       signal: this.#abort.signal,
-      onExchange: (exchange) => {
+      onExchange: (exchange, { tokenRenewed }) => {
         stats.requests++;
         if (isWrite) stats.writes++;
         if (exchange.kind !== 'response') return;
@@ -79,7 +79,8 @@ export class RunSender {
         if (exchange.status === 429) stats.throttled++;
         // Kept current (not only at the end) so that the live line can show the time spent waiting.
         stats.pausedMs = this.#gate.pausedMs;
-        const refused = this.#watch.observe(kind, exchange.status);
+        // A 401 answered by a new token is judged by the retry's answer instead.
+        const refused = tokenRenewed ? undefined : this.#watch.observe(kind, exchange.status);
         if (refused) this.stop(refused);
       },
     });

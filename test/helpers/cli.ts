@@ -6,6 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { main } from '../../src/cli.js';
+import type { Clock } from '../../src/graph/clock.js';
 
 export interface CliResult {
   code: number;
@@ -20,8 +21,17 @@ function capture(): { stream: NodeJS.WriteStream; text: () => string } {
   return { stream: stream as unknown as NodeJS.WriteStream, text: () => Buffer.concat(chunks).toString('utf8') };
 }
 
-/** Runs the CLI's entry function in this process, with its own stdio and environment. */
-export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string | Buffer; signal?: AbortSignal } = {}): Promise<CliResult> {
+export interface RunCliOptions {
+  env?: NodeJS.ProcessEnv;
+  stdin?: string | Buffer;
+  signal?: AbortSignal;
+  /** A fake clock (see helpers/graph.ts), so that retries and pauses take no real time. */
+  clock?: Clock;
+  random?: () => number;
+}
+
+/** Runs the CLI's entry function in this process, with its own stdio, environment, and optionally clock. */
+export async function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
   const stdout = capture();
   const stderr = capture();
   const code = await main(args, {
@@ -30,6 +40,8 @@ export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv;
     stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
     env: options.env ?? {},
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.random ? { random: options.random } : {}),
   });
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
