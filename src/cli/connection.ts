@@ -1,6 +1,9 @@
 import { credentialFrom } from '../auth/credential.js';
 import { tokenProviderFor } from '../auth/token-provider-for.js';
 import { createGraphClient, type GraphTransport } from '../graph/graph-client.js';
+import { systemClock } from '../graph/clock.js';
+import { RunSender } from '../run/run-sender.js';
+import { createRunStats } from '../run/run-stats.js';
 import { resolveGraphRoot } from '../graph/graph-root.js';
 import type { TokenProvider } from '../graph/token-provider.js';
 import type { CliIO } from './io.js';
@@ -35,4 +38,25 @@ function prepare(options: ConnectionOptions, env: NodeJS.ProcessEnv, stderr: Pic
     prompt: (message) => stderr.write(`license-batch: ${message}\n`),
   });
   return { root, tokens };
+}
+
+/** Retries per read, as for a run's requests (SPEC §3). */
+const READ_MAX_RETRIES = 6;
+
+/**
+ * The sender of the read-only commands (`skus`, `export`): the run's own {@link RunSender}, so that
+ * their reads share its retry policy, Retry-After pause and read pacing.
+ */
+export function readOnlySender(transport: GraphTransport, signal?: AbortSignal): RunSender {
+  return new RunSender({
+    transport,
+    clock: systemClock,
+    random: Math.random,
+    stats: createRunStats(systemClock.now()),
+    maxRetries: READ_MAX_RETRIES,
+    maxRate: undefined,
+    batchSize: 1,
+    concurrency: 1,
+    ...(signal ? { signal } : {}),
+  });
 }

@@ -6,6 +6,11 @@ export interface SimulatorBehaviour {
   latencyMs: number;
   /** Token bucket for writes (assignLicense, PATCH user; each `$batch` member). `undefined`: unthrottled. @default undefined */
   writeBucket?: BucketSettings;
+  /**
+   * Token bucket for reads, in resource units (see read-budget.ts: a user read costs 1, a list or
+   * filter page 2). `undefined`: reads unthrottled. @default undefined
+   */
+  readBucket?: BucketSettings;
   /** Probabilities per write, each 0..1, drawn from the seeded PRNG. @default all 0 */
   faults: { error503: number; dropBeforeApply: number; dropAfterApply: number; error503RetryAfterSeconds?: number };
   /** Seed of the fault PRNG. @default 1 */
@@ -37,11 +42,12 @@ export function applyBehaviour(base: SimulatorBehaviour, patch: unknown, where =
   if (patch.seed !== undefined) next.seed = number(`${where}.seed`, patch.seed, ANY);
   if (patch.retryAfterGraceMs !== undefined) next.retryAfterGraceMs = number(`${where}.retryAfterGraceMs`, patch.retryAfterGraceMs, AT_LEAST_0);
   if ('writeBucket' in patch) next.writeBucket = bucket(`${where}.writeBucket`, patch.writeBucket);
+  if ('readBucket' in patch) next.readBucket = bucket(`${where}.readBucket`, patch.readBucket);
   if (patch.faults !== undefined) next.faults = faults(`${where}.faults`, patch.faults);
   return next;
 }
 
-const FIELDS = { latencyMs: 1, writeBucket: 1, faults: 1, seed: 1, retryAfterGraceMs: 1 };
+const FIELDS = { latencyMs: 1, writeBucket: 1, readBucket: 1, faults: 1, seed: 1, retryAfterGraceMs: 1 };
 
 function bucket(where: string, value: unknown): BucketSettings | undefined {
   if (value === undefined || value === null) return undefined;

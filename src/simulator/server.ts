@@ -11,6 +11,8 @@ import { errorBody, failed, graphErrors, type GraphFailure, type Outcome } from 
 import { GRAPH_JSON, header, parseJson, readBody, send, sendFailure, type Ids } from './http-io.js';
 import { answerIdentity } from './identity.js';
 import { perform, type Success } from './operations.js';
+import { RETRY_AFTER_SEEN_HEADER, RETRY_AFTER_STAMP_HEADER } from '../graph/retry-after-stamp.js';
+import { ReadBudget } from './read-budget.js';
 import { RetryAfterWatch } from './retry-after-watch.js';
 import { isWrite, parseRoute, type Route } from './routes.js';
 import { createStats, InFlight, type SimulatorStats } from './stats.js';
@@ -78,6 +80,7 @@ class Simulator implements RunningSimulator {
   readonly #authority: TokenAuthority;
   readonly #gate: WriteGate;
   readonly #watch: RetryAfterWatch;
+  readonly #reads: ReadBudget;
   readonly #inFlight: InFlight;
   readonly #server: Server;
   readonly #closing = new AbortController();
@@ -93,6 +96,7 @@ class Simulator implements RunningSimulator {
     this.#behaviour = behaviour;
     this.#gate = new WriteGate(behaviour);
     this.#watch = new RetryAfterWatch(behaviour.retryAfterGraceMs);
+    this.#reads = new ReadBudget(behaviour);
     this.#inFlight = new InFlight(this.stats);
     // Every request waiting out its latency listens for close().
     setMaxListeners(0, this.#closing.signal);
@@ -131,6 +135,7 @@ class Simulator implements RunningSimulator {
     this.#behaviour = applyBehaviour(this.#behaviour, patch);
     this.#gate.configure(this.#behaviour);
     this.#watch.graceMs = this.#behaviour.retryAfterGraceMs;
+    this.#reads.configure(this.#behaviour);
   }
 
   async listen(port: number, host: string): Promise<void> {
@@ -183,7 +188,7 @@ class Simulator implements RunningSimulator {
   async #graph(req: IncomingMessage, res: ServerResponse, target: string, ids: Ids): Promise<void> {
     const arrivedAt = performance.now();
     this.stats.requests += 1;
-    if (this.#watch.inForce(arrivedAt)) this.stats.requestsDuringRetryAfter += 1;
+    if (this.#watch.violated(arrivedAt, seenStamp(header(req, RETRY_AFTER_SEEN_HEADER)))) this.stats.requestsDuringRetryAfter += 1;
     // One listener releases everything this request holds in flight, however many members it has.
     const held = [this.#inFlight.request()];
     res.once('close', () => held.forEach((release) => release()));
@@ -230,7 +235,14 @@ class Simulator implements RunningSimulator {
     const answer = (result: Outcome<Success>, headers: Record<string, string> = {}): Handled => ({ kind: 'answer', result, headers });
     if (!mayPerform(route.kind, roles)) return answer(failed(graphErrors.insufficientPrivileges()));
     const root = `${this.#url}/v1.0`;
-    if (!isWrite(route.kind)) return answer(perform(this.#tenant, route, body, root));
+    if (!isWrite(route.kind)) {
+      const read = this.#reads.admit(route.kind);
+      if (read !== undefined && !read.ok) {
+        this.stats.readsThrottled += 1;
+        return answer(failed(graphErrors.throttled(read.retryAfterSeconds)));
+      }
+      return answer(perform(this.#tenant, route, body, root));
+    }
 
     const admission = this.#gate.admit();
     const headers: Record<string, string> =
@@ -261,7 +273,7 @@ class Simulator implements RunningSimulator {
   #batch(req: IncomingMessage, res: ServerResponse, members: readonly BatchMember[], roles: ReadonlySet<string>, ids: Ids): void {
     const statuses = new Map<string, number>();
     const responses: unknown[] = [];
-    const windows: number[] = [];
+    const windows: { stamp: number; seconds: number }[] = [];
     let share: number | undefined;
     for (const member of members) {
       const handled: Handled = member.dependsOn.some((id) => !isSuccess(statuses.get(id)))
@@ -273,26 +285,36 @@ class Simulator implements RunningSimulator {
         req.socket.destroy();
         return;
       }
-      const response = memberResponse(member, handled.result, handled.headers, ids);
+      const seconds = handled.result.ok ? undefined : windowSeconds(handled.result.error);
+      const stamp = seconds === undefined ? undefined : this.#watch.nextStamp();
+      if (stamp !== undefined) windows.push({ stamp, seconds: seconds! });
+      const headers = stamp === undefined ? handled.headers : { ...handled.headers, [RETRY_AFTER_STAMP_HEADER]: String(stamp) };
+      const response = memberResponse(member, handled.result, headers, ids);
       statuses.set(member.id, response.status);
       responses.push(response);
       const hint = handled.headers['x-ms-throttle-limit-percentage'];
       if (hint !== undefined) share = Math.max(share ?? 0, Number(hint));
-      const seconds = handled.result.ok ? undefined : windowSeconds(handled.result.error);
-      if (seconds !== undefined) windows.push(seconds);
     }
     // Clients that read only the envelope's headers still learn how close the quota is.
     send(res, 200, share === undefined ? {} : { 'x-ms-throttle-limit-percentage': share.toFixed(2) }, { responses });
     const sentAt = performance.now();
-    for (const seconds of windows) this.#watch.opened(sentAt, seconds);
+    for (const { stamp, seconds } of windows) this.#watch.opened(stamp, sentAt, seconds);
   }
 
   #send(res: ServerResponse, result: Outcome<Success>, headers: Record<string, string>, ids: Ids): void {
     if (result.ok) return send(res, result.value.status, headers, result.value.body);
-    sendFailure(res, result.error, ids, headers);
     const seconds = windowSeconds(result.error);
-    if (seconds !== undefined) this.#watch.opened(performance.now(), seconds);
+    const stamp = seconds === undefined ? undefined : this.#watch.nextStamp();
+    sendFailure(res, result.error, ids, stamp === undefined ? headers : { ...headers, [RETRY_AFTER_STAMP_HEADER]: String(stamp) });
+    if (stamp !== undefined) this.#watch.opened(stamp, performance.now(), seconds!);
   }
+}
+
+/** The stamp a request echoes, when it echoes a well-formed one. */
+function seenStamp(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const stamp = Number(raw);
+  return Number.isSafeInteger(stamp) && stamp >= 0 ? stamp : undefined;
 }
 
 /** The Retry-After window an error opens: 429s, and 503s that carry one. */
