@@ -2,20 +2,15 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RunError } from './errors.js';
-import { demoCommand } from './cli/demo-command.js';
-import { exportCommand } from './cli/export-command.js';
 import type { CliIO } from './cli/io.js';
-import { parseConnectionOptions, parseExportOptions, parseNoOptions, parseRunOptions, parseSimulateOptions, parseValidateOptions } from './cli/options.js';
-import { runCommand } from './cli/run-command.js';
-import { simulateCommand } from './cli/simulate-command.js';
-import { skusCommand } from './cli/skus-command.js';
 import { USAGE } from './cli/usage.js';
-import { validateCommand } from './cli/validate-command.js';
 import { packageVersion } from './version.js';
 
 /**
  * The command line: picks the command, runs it, and turns a {@link RunError} into its message and
- * exit code. Nothing below this function calls process.exit.
+ * exit code. Nothing below this function calls process.exit. Each command's module (and with it
+ * got, MSAL, ora, the CSV libraries) is loaded only when that command runs, so that `--version`,
+ * `--help` and `validate` start without loading what they do not use.
  */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const [command, ...args] = argv;
@@ -25,19 +20,32 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   try {
     switch (command) {
-      case 'run':
+      case 'run': {
+        const [{ runCommand }, { parseRunOptions }] = await Promise.all([import('./cli/run-command.js'), import('./cli/options.js')]);
         return await runCommand(parseRunOptions(args), io);
-      case 'validate':
+      }
+      case 'validate': {
+        const [{ validateCommand }, { parseValidateOptions }] = await Promise.all([import('./cli/validate-command.js'), import('./cli/options.js')]);
         return await validateCommand(parseValidateOptions(args), io);
-      case 'export':
+      }
+      case 'export': {
+        const [{ exportCommand }, { parseExportOptions }] = await Promise.all([import('./cli/export-command.js'), import('./cli/options.js')]);
         return await exportCommand(parseExportOptions(args), io);
-      case 'skus':
+      }
+      case 'skus': {
+        const [{ skusCommand }, { parseConnectionOptions }] = await Promise.all([import('./cli/skus-command.js'), import('./cli/options.js')]);
         return await skusCommand(parseConnectionOptions('skus', args), io);
-      case 'simulate':
+      }
+      case 'simulate': {
+        const [{ simulateCommand }, { parseSimulateOptions }] = await Promise.all([import('./cli/simulate-command.js'), import('./cli/options.js')]);
         return await simulateCommand(parseSimulateOptions(args), io);
-      case 'demo':
+      }
+      case 'demo': {
+        const { parseNoOptions } = await import('./cli/options.js');
         parseNoOptions('demo', args);
+        const { demoCommand } = await import('./cli/demo-command.js');
         return await demoCommand(io);
+      }
       case undefined:
       case 'help':
       case '--help':
