@@ -36,6 +36,12 @@ const WINDOW_MS = 60_000;
 const LEAST_CUT_ON_429 = 0.98;
 /** The shortest span a rate is measured over: shorter spans are all burst, and say nothing of a rate. */
 const MIN_SPAN_MS = 1_000;
+/**
+ * A header near 1 comes on answer after answer while the pace sits at the quota: it is measured on
+ * at most once per this long, so that each measurement spans enough writes to be exact (5 s at 5/s
+ * is 25 writes, give or take one), rather than one noisy second after another.
+ */
+const HEADER_SPAN_MS = 5_000;
 /** Throttling-free time before probing upward: a probe costs one 429 (or one warning), so it must be rare. */
 const QUIET_MS = 20_000;
 /** While probing, the rate rises by this share of itself per second: 10% takes about 10 s. */
@@ -80,7 +86,6 @@ export class Pace {
   #updatedAt: number;
   /** Times of the writes accepted in the last {@link WINDOW_MS}, oldest first (a ring would do; shift is cheap at these sizes). */
   #accepted: number[] = [];
-  readonly #startedAt: number;
   /** When the service last said it was at its limit (the start of the measurement of its rate). */
   #signalAt = Number.NEGATIVE_INFINITY;
   /** Since when nothing has said "slow down"; probing starts {@link QUIET_MS} after it. */
@@ -97,7 +102,7 @@ export class Pace {
     this.#cap = maxRate === 'off' ? Number.POSITIVE_INFINITY : (maxRate ?? PUBLISHED_WRITE_QUOTA.perSecond);
     this.#floor = Math.min(FLOOR_PER_SECOND, this.#cap);
     this.#rate = this.#cap;
-    this.#updatedAt = this.#startedAt = this.#quietSince = this.#clock.now();
+    this.#updatedAt = this.#quietSince = this.#clock.now();
     this.#tokens = this.#capacity;
   }
 
@@ -120,6 +125,17 @@ export class Pace {
     return turn;
   }
 
+  /**
+   * Gives back a token taken by a request that could not leave after all (a Retry-After began while
+   * it waited for its turn): the pause must not be spent on writes that pile up behind it and then
+   * leave together, a burst the service's bucket cannot take.
+   */
+  refund(): void {
+    if (!this.isPacing) return;
+    this.#refill();
+    this.#tokens = Math.min(this.#capacity, this.#tokens + 1);
+  }
+
   /** The service accepted a request (any answer but a 429 or a 5xx): it counts towards the measured rate. */
   onAccepted(): void {
     if (!this.isPacing) return;
@@ -131,7 +147,7 @@ export class Pace {
   /** A 429: the service's bucket is empty. */
   onThrottled(): void {
     if (!this.isPacing) return;
-    this.#atLimit(LEAST_CUT_ON_429);
+    this.#atLimit(MIN_SPAN_MS, LEAST_CUT_ON_429);
     this.#tokens = Math.min(this.#tokens, 0);
   }
 
@@ -141,31 +157,37 @@ export class Pace {
    */
   onLimitPercentage(share: number): void {
     if (!this.isPacing || !Number.isFinite(share)) return;
-    if (share >= NEAR_LIMIT_SHARE) this.#atLimit(1);
+    if (share >= NEAR_LIMIT_SHARE) this.#atLimit(HEADER_SPAN_MS, Number.POSITIVE_INFINITY);
     else if (share > LOW_SHARE) {
       this.#refill();
       this.#quietSince = this.#clock.now();
     }
   }
 
-  /** The rate the service accepted: writes since it last said "at the limit" (within the window), per second. */
+  /**
+   * The rate the service accepted: writes since it last said "at the limit" (within the window, and
+   * from the first write on), per second.
+   */
   measuredRate(): number {
     const now = this.#clock.now();
     this.#forget(now);
-    const from = Math.max(this.#signalAt, now - WINDOW_MS, this.#startedAt);
+    const from = Math.max(this.#signalAt, now - WINDOW_MS, this.#accepted[0] ?? now);
     const span = Math.max(MIN_SPAN_MS, now - from);
     let count = 0;
     for (let i = this.#accepted.length - 1; i >= 0 && this.#accepted[i]! >= now - span; i--) count++;
     return (count * 1000) / span;
   }
 
-  /** The service's bucket is empty: the pace becomes the rate it accepted, and at most `leastCut` of the current one. */
-  #atLimit(leastCut: number): void {
+  /**
+   * The service's bucket is empty: the pace becomes the rate it accepted, at most `ceiling` times
+   * the current pace (a 429 proves the pace too high; a warning does not), once per `spacingMs`.
+   */
+  #atLimit(spacingMs: number, ceiling: number): void {
     this.#refill();
     const now = this.#clock.now();
-    // The answers of requests already in flight when the service first said so repeat it: one measurement per second.
-    if (now - this.#signalAt >= MIN_SPAN_MS) {
-      this.#rate = Math.max(this.#floor, Math.min(this.#rate * leastCut, this.measuredRate()));
+    // The answers of requests already in flight when the service first said so repeat it.
+    if (now - this.#signalAt >= spacingMs) {
+      this.#rate = Math.max(this.#floor, Math.min(this.#cap, this.#rate * ceiling, this.measuredRate()));
       this.#signalAt = now;
       this.#tokens = Math.min(this.#tokens, this.#capacity);
     }

@@ -68,9 +68,13 @@ export async function sendWithRetry(request: GraphRequest, ctx: SendContext): Pr
     if (signal?.aborted) return stop();
     if (pace) {
       await pace.acquire();
-      // A 429 elsewhere may have closed the gate while this request waited for its turn.
-      await gate.wait(signal);
       if (signal?.aborted) return stop();
+      // A 429 elsewhere closed the gate while this request waited for its turn: its turn is given
+      // back and taken again after the pause, so that writes do not pile up behind it.
+      if (gate.isPaused) {
+        pace.refund();
+        continue;
+      }
     }
 
     const exchange = await ctx.transport.send(request);

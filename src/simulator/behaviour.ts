@@ -11,6 +11,11 @@ export interface SimulatorBehaviour {
    * filter page 2). `undefined`: reads unthrottled. @default undefined
    */
   readBucket?: BucketSettings;
+  /**
+   * Whether write answers carry `x-ms-throttle-limit-percentage` past 0.8 of the quota, as Graph's
+   * do; off, for a service that throttles without warning. @default true
+   */
+  limitPercentageHeader: boolean;
   /** Probabilities per write, each 0..1, drawn from the seeded PRNG. @default all 0 */
   faults: { error503: number; dropBeforeApply: number; dropAfterApply: number; error503RetryAfterSeconds?: number };
   /** Seed of the fault PRNG. @default 1 */
@@ -24,6 +29,7 @@ export const DEFAULT_BEHAVIOUR: Readonly<SimulatorBehaviour> = Object.freeze({
   faults: Object.freeze({ error503: 0, dropBeforeApply: 0, dropAfterApply: 0 }),
   seed: 1,
   retryAfterGraceMs: 50,
+  limitPercentageHeader: true,
 });
 
 /**
@@ -42,12 +48,16 @@ export function applyBehaviour(base: SimulatorBehaviour, patch: unknown, where =
   if (patch.seed !== undefined) next.seed = number(`${where}.seed`, patch.seed, ANY);
   if (patch.retryAfterGraceMs !== undefined) next.retryAfterGraceMs = number(`${where}.retryAfterGraceMs`, patch.retryAfterGraceMs, AT_LEAST_0);
   if ('writeBucket' in patch) next.writeBucket = bucket(`${where}.writeBucket`, patch.writeBucket);
+  if (patch.limitPercentageHeader !== undefined) {
+    if (typeof patch.limitPercentageHeader !== 'boolean') throw invalid(`${where}.limitPercentageHeader`, 'true or false', patch.limitPercentageHeader);
+    next.limitPercentageHeader = patch.limitPercentageHeader;
+  }
   if ('readBucket' in patch) next.readBucket = bucket(`${where}.readBucket`, patch.readBucket);
   if (patch.faults !== undefined) next.faults = faults(`${where}.faults`, patch.faults);
   return next;
 }
 
-const FIELDS = { latencyMs: 1, writeBucket: 1, readBucket: 1, faults: 1, seed: 1, retryAfterGraceMs: 1 };
+const FIELDS = { latencyMs: 1, writeBucket: 1, readBucket: 1, limitPercentageHeader: 1, faults: 1, seed: 1, retryAfterGraceMs: 1 };
 
 function bucket(where: string, value: unknown): BucketSettings | undefined {
   if (value === undefined || value === null) return undefined;

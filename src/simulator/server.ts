@@ -246,7 +246,7 @@ class Simulator implements RunningSimulator {
 
     const admission = this.#gate.admit();
     const headers: Record<string, string> =
-      admission.usedShare !== undefined && admission.usedShare > THROTTLE_HINT_FROM ? { 'x-ms-throttle-limit-percentage': admission.usedShare.toFixed(2) } : {};
+      this.#behaviour.limitPercentageHeader && admission.usedShare !== undefined && admission.usedShare > THROTTLE_HINT_FROM ? { 'x-ms-throttle-limit-percentage': admission.usedShare.toFixed(2) } : {};
     if (admission.kind === 'throttled') {
       this.stats.throttled += 1;
       return answer(failed(graphErrors.throttled(admission.retryAfterSeconds)), headers);
