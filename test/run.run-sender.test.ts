@@ -75,3 +75,26 @@ describe('RunSender: reads on a budget of their own', () => {
     expect(run.rates.reads).toBeLessThan(40);
   });
 });
+
+describe('RunSender: $batch', () => {
+  it('carries requests as $batch members, but sends a request that is an envelope already as it is', async () => {
+    const clock = new InstantClock();
+    const paths: string[] = [];
+    const memberUrls: string[][] = [];
+    const transport: GraphTransport = {
+      async send(request) {
+        paths.push(request.path);
+        memberUrls.push(((request.body as { requests?: { url: string }[] } | undefined)?.requests ?? []).map((m) => m.url));
+        const members = (request.body as { requests?: { id: string }[] } | undefined)?.requests ?? [];
+        return { kind: 'response', status: 200, headers: {}, body: { responses: members.map((m) => ({ id: m.id, status: 200, body: {} })) } };
+      },
+    };
+    const run = new RunSender({ transport, clock, random: () => 0.5, stats: createRunStats(clock.now()), maxRetries: 6, maxRate: 'off', batchSize: 20, concurrency: 1 });
+    await Promise.all([run.send(WRITE, 'assignLicense'), run.send({ ...WRITE, path: '/users/u2/assignLicense' }, 'assignLicense')]);
+    const envelope: GraphRequest = { method: 'POST', path: '/$batch', body: { requests: [{ id: '1', method: 'GET', url: '/users/u1' }] } };
+    const read = await run.send(envelope, 'read');
+    expect(read.final).toMatchObject({ status: 200 });
+    expect(paths).toEqual(['/$batch', '/$batch']);
+    expect(memberUrls).toEqual([['/users/u1/assignLicense', '/users/u2/assignLicense'], ['/users/u1']]);
+  });
+});

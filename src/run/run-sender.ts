@@ -41,6 +41,8 @@ export interface RunSenderOptions {
 export class RunSender {
   readonly #options: RunSenderOptions;
   readonly #transport: GraphTransport;
+  /** The gated transport without batching, for requests that are `$batch` envelopes already. */
+  readonly #direct: GraphTransport;
   readonly #abort = new AbortController();
   readonly #gate: PauseGate;
   readonly #writePace: Pace;
@@ -56,6 +58,7 @@ export class RunSender {
     this.#gate = new PauseGate(options.clock);
     // The gate is checked again right before bytes leave: per envelope when batching.
     const gated = createGatedTransport(options.transport, this.#gate, this.#abort.signal);
+    this.#direct = gated;
     this.#transport =
       options.batchSize > 1 ? createBatchingTransport(gated, { batchSize: options.batchSize, maxInFlight: options.concurrency }) : gated;
     this.#writePace = new Pace({ maxRate: options.maxRate, clock: options.clock });
@@ -72,7 +75,8 @@ export class RunSender {
     const { clock } = this.#options;
     const isWrite = kind === 'assignLicense' || kind === 'usageLocation';
     const result = await sendWithRetry(request, {
-      transport: this.#transport,
+      // Graph does not nest batches: a request that is an envelope already goes as it is.
+      transport: isBatch(request) ? this.#direct : this.#transport,
       gate: this.#gate,
       pace: isWrite ? this.#writePace : this.#readPace,
       maxRetries: this.#options.maxRetries,
@@ -149,4 +153,8 @@ export class RunSender {
     this.#stopError ??= error;
     this.#abort.abort();
   }
+}
+
+function isBatch(request: GraphRequest): boolean {
+  return request.path === '/$batch' || request.path.startsWith('/$batch?');
 }
