@@ -2,21 +2,18 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RunError } from './errors.js';
-import { demoCommand } from './cli/demo-command.js';
-import { exportCommand } from './cli/export-command.js';
 import type { CliIO } from './cli/io.js';
+// Options and help are light; each command's own module (and its dependencies: MSAL, ora, csv) loads when it runs.
 import { parseConnectionOptions, parseExportOptions, parseNoOptions, parseRunOptions, parseSimulateOptions, parseValidateOptions, wantsJsonLog } from './cli/options.js';
-import { runCommand } from './cli/run-command.js';
-import { simulateCommand } from './cli/simulate-command.js';
-import { skusCommand } from './cli/skus-command.js';
 import { helpFor } from './cli/help.js';
 import { USAGE } from './cli/usage.js';
-import { validateCommand } from './cli/validate-command.js';
 import { packageVersion } from './version.js';
 
 /**
  * The command line: picks the command, runs it, and turns a {@link RunError} into its message and
- * exit code. Nothing below this function calls process.exit.
+ * exit code. Nothing below this function calls process.exit. Each command's module (and with it
+ * got, MSAL, ora, the CSV libraries) is loaded only when that command runs, so that `--version`,
+ * `--help` and `validate` start without loading what they do not use.
  */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const [command, ...args] = argv;
@@ -26,19 +23,31 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   try {
     switch (command) {
-      case 'run':
+      case 'run': {
+        const { runCommand } = await import('./cli/run-command.js');
         return await runCommand(parseRunOptions(args), io);
-      case 'validate':
+      }
+      case 'validate': {
+        const { validateCommand } = await import('./cli/validate-command.js');
         return await validateCommand(parseValidateOptions(args), io);
-      case 'export':
+      }
+      case 'export': {
+        const { exportCommand } = await import('./cli/export-command.js');
         return await exportCommand(parseExportOptions(args), io);
-      case 'skus':
+      }
+      case 'skus': {
+        const { skusCommand } = await import('./cli/skus-command.js');
         return await skusCommand(parseConnectionOptions('skus', args), io);
-      case 'simulate':
+      }
+      case 'simulate': {
+        const { simulateCommand } = await import('./cli/simulate-command.js');
         return await simulateCommand(parseSimulateOptions(args), io);
-      case 'demo':
+      }
+      case 'demo': {
         parseNoOptions('demo', args);
+        const { demoCommand } = await import('./cli/demo-command.js');
         return await demoCommand(io);
+      }
       case 'help': {
         const text = helpFor(args[0]);
         if (text === undefined) throw new RunError('USAGE', `No command "${args[0]}". Run 'license-batch help' for the commands.`);

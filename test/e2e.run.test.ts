@@ -383,6 +383,17 @@ describe('run: throttling and faults', () => {
     expect(stderr).toMatch(/throttled/);
   });
 
+  it('loses no row to a 429 storm with --max-rate off and --max-retries 2: a 429 is "later", not "no"', async () => {
+    const sim = await simulator(testTenant({ users: 300 }), { writeBucket: { capacity: 10, refillPerSecond: 100 } });
+    const lines = [['upn', 'sku'], ...Array.from({ length: 300 }, (_, i) => [upn(i + 1), SKU.E3])];
+    const { code, rows } = await run(sim, csv(lines), ['--max-rate', 'off', '--batch-size', '20', '--max-retries', '2']);
+    expect(rows.filter((r) => r.status !== 'succeeded')).toEqual([]);
+    expect(code).toBe(0);
+    expect(sim.stats.throttled).toBeGreaterThan(300);
+    expect(rows.some((r) => Number(r.attempts) > 3)).toBe(true);
+    expect(sim.stats.requestsDuringRetryAfter).toBe(0);
+  });
+
   it('rides out 10% 503s and 5% dropped connections: every row succeeds, some after several attempts', async () => {
     const users = 300;
     const tenant = testTenant({ users });

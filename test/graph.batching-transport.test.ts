@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Exchange, GraphRequest, GraphTransport } from '../src/graph/graph-client.js';
 import { createBatchingTransport } from '../src/graph/batching-transport.js';
 
@@ -80,5 +80,26 @@ describe('batching transport', () => {
   it('refuses a batch size Graph does not allow', () => {
     const { transport } = heldTransport();
     expect(() => createBatchingTransport(transport, { batchSize: 21, maxInFlight: 1 })).toThrow(/from 2 to 20, got 21/);
+  });
+});
+
+describe('batching transport with a linger', () => {
+  it('lets requests a few milliseconds apart share an envelope, and sends a full one at once', async () => {
+    vi.useFakeTimers();
+    try {
+      const { transport, envelopes } = heldTransport();
+      const batching = createBatchingTransport(transport, { batchSize: 3, maxInFlight: 4, lingerMs: 50 });
+      void batching.send(get(1));
+      await vi.advanceTimersByTimeAsync(20);
+      void batching.send(get(2));
+      await vi.advanceTimersByTimeAsync(20);
+      expect(envelopes).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(envelopes.map((e) => e.members.map((m) => m.url))).toEqual([['/users/u1', '/users/u2']]);
+      for (const n of [3, 4, 5]) void batching.send(get(n));
+      expect(envelopes).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

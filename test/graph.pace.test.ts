@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Pace, PUBLISHED_WRITE_QUOTA } from '../src/graph/pace.js';
-import { ManualClock, settle } from './helpers/graph.js';
+import { NEAR_LIMIT_SHARE, Pace, PUBLISHED_WRITE_QUOTA } from '../src/graph/pace.js';
+import { TokenBucket } from '../src/simulator/throttle.js';
+import { InstantClock, ManualClock, settle } from './helpers/graph.js';
 
 /** Calls `acquire()` n times and counts how many have been granted. */
 function acquireMany(pace: Pace, n: number): { readonly granted: number } {
@@ -9,153 +10,174 @@ function acquireMany(pace: Pace, n: number): { readonly granted: number } {
   return state;
 }
 
-/** Takes the whole burst allowance, so that what follows is paced. */
-async function drain(pace: Pace, tokens: number): Promise<void> {
-  const burst = acquireMany(pace, tokens);
-  await settle();
-  expect(burst.granted).toBe(tokens);
+/** A clock moved by hand, for tests that never wait on it. */
+function handClock() {
+  let now = Date.UTC(2025, 0, 1);
+  return { now: () => now, sleep: async () => {}, set: (at: number) => void (now = at) };
 }
 
-describe('Pace', () => {
-  it('models the published quota by default: a burst of 3,000, then 20 writes per second', async () => {
+interface Served {
+  /** Writes accepted per second over the last two thirds of the run: the settled rate. */
+  readonly settledRate: number;
+  readonly writes: number;
+  readonly throttled: number;
+  /** The lowest and highest pace over the settled part. */
+  readonly low: number;
+  readonly high: number;
+}
+
+/**
+ * A client that sends one write at a time as the pace lets it, against a service whose quota is a
+ * token bucket of `capacity` refilled at `perSecond` (as the simulator's), obeying each Retry-After,
+ * in virtual time. `header`: the service sends `x-ms-throttle-limit-percentage` past 0.8, as Graph does.
+ */
+async function serve(options: { perSecond: number; capacity?: number; header: boolean; seconds: number; maxRate?: number }): Promise<Served> {
+  const clock = new InstantClock();
+  const pace = new Pace({ clock, ...(options.maxRate === undefined ? {} : { maxRate: options.maxRate }) });
+  // A run reads before it writes: the first write comes a while after the pace was made.
+  await clock.sleep(2_000);
+  const start = clock.now();
+  const service = new TokenBucket({ capacity: options.capacity ?? options.perSecond, refillPerSecond: options.perSecond }, () => clock.now());
+  const settledFrom = start + (options.seconds * 1000) / 3;
+  let writes = 0;
+  let throttled = 0;
+  let accepted = 0;
+  let low = Number.POSITIVE_INFINITY;
+  let high = 0;
+  while (clock.now() < start + options.seconds * 1000) {
+    await pace.acquire();
+    writes++;
+    const answer = service.take();
+    if (clock.now() >= settledFrom) {
+      low = Math.min(low, pace.rate);
+      high = Math.max(high, pace.rate);
+    }
+    if (!answer.ok) {
+      throttled++;
+      pace.onThrottled();
+      await clock.sleep(answer.retryAfterSeconds * 1000);
+      continue;
+    }
+    if (clock.now() >= settledFrom) accepted++;
+    pace.onAccepted();
+    pace.onLimitPercentage(options.header && answer.usedShare > 0.8 ? answer.usedShare : 0);
+  }
+  return { settledRate: (accepted * 1000) / (start + options.seconds * 1000 - settledFrom), writes, throttled, low, high };
+}
+
+describe('Pace learns the rate the service accepts', () => {
+  it.each([
+    { perSecond: 5, header: false },
+    { perSecond: 5, header: true },
+    { perSecond: 10, header: false },
+    { perSecond: 10, header: true },
+    { perSecond: 20, header: false },
+    { perSecond: 20, header: true },
+    { perSecond: 13, header: false },
+    { perSecond: 3, header: true },
+  ])('quota $perSecond/s, header $header: >= 0.95 of it, <= 2% answered 429, no sawtooth', async ({ perSecond, header }) => {
+    const run = await serve({ perSecond, header, seconds: 300 });
+    expect(run.settledRate).toBeGreaterThanOrEqual(0.95 * perSecond);
+    expect(run.settledRate).toBeLessThanOrEqual(perSecond * 1.01);
+    expect(run.throttled / run.writes).toBeLessThanOrEqual(0.02);
+    // Settled: a probe overshoots by a few percent, and a signal brings the pace back to the quota, never to a fraction of it.
+    expect(run.low).toBeGreaterThanOrEqual(0.9 * perSecond);
+    expect(run.high).toBeLessThanOrEqual(1.2 * perSecond);
+  });
+
+  it('does not slow a run that is never throttled: at the published quota it keeps 20 writes per second', async () => {
+    const run = await serve({ perSecond: PUBLISHED_WRITE_QUOTA.perSecond, capacity: PUBLISHED_WRITE_QUOTA.capacity, header: true, seconds: 120 });
+    expect(run.throttled).toBe(0);
+    expect(run.low).toBe(PUBLISHED_WRITE_QUOTA.perSecond);
+    expect(run.settledRate).toBeCloseTo(PUBLISHED_WRITE_QUOTA.perSecond, 0);
+  });
+
+  it('--max-rate caps it: under a larger quota the run goes at the cap', async () => {
+    const run = await serve({ perSecond: 50, header: false, seconds: 60, maxRate: 7 });
+    expect(run.throttled).toBe(0);
+    expect(run.settledRate).toBeCloseTo(7, 0);
+  });
+
+  it('drops to the rate the service accepted, not to half', () => {
+    const clock = handClock();
+    const pace = new Pace({ clock, maxRate: 100 });
+    // 12 writes accepted a second for 10 s, then a 429: the service takes 12 a second.
+    for (let i = 0; i < 120; i++) {
+      pace.onAccepted();
+      clock.set(clock.now() + 1000 / 12);
+    }
+    pace.onThrottled();
+    expect(pace.rate).toBeCloseTo(12, 0);
+    // The answers of the other requests in flight repeat the 429: one measurement, not one per answer.
+    pace.onThrottled();
+    expect(pace.rate).toBeCloseTo(12, 0);
+  });
+
+  it('measures between two signals: the service bucket is empty at both, so what it accepted between is its rate', () => {
+    const clock = handClock();
+    const pace = new Pace({ clock, maxRate: 100 });
+    for (let i = 0; i < 40; i++) pace.onAccepted(); // a burst out of a full bucket
+    clock.set(clock.now() + 500);
+    pace.onLimitPercentage(1);
+    expect(pace.rate).toBe(40); // at least a second: the burst says little
+    const acceptSixPerSecond = (seconds: number) => {
+      for (let i = 0; i < seconds * 6; i++) {
+        clock.set(clock.now() + 1000 / 6);
+        pace.onAccepted();
+      }
+    };
+    acceptSixPerSecond(3);
+    // A warning within 5 s of the last measurement holds the pace; after that, it measures again.
+    pace.onLimitPercentage(NEAR_LIMIT_SHARE);
+    expect(pace.rate).toBe(40);
+    acceptSixPerSecond(3);
+    pace.onLimitPercentage(NEAR_LIMIT_SHARE);
+    expect(pace.rate).toBeCloseTo(6, 1);
+  });
+
+  it('probes upward only after a stretch without throttling, and slowly', () => {
+    const clock = handClock();
+    const pace = new Pace({ clock });
+    for (let i = 0; i < 10; i++) pace.onAccepted();
+    clock.set(clock.now() + 1000);
+    pace.onLimitPercentage(1);
+    expect(pace.rate).toBe(10);
+    clock.set(clock.now() + 19_000);
+    expect(pace.rate).toBe(10);
+    // A warning that the service's bucket is low restarts the quiet stretch.
+    pace.onLimitPercentage(0.9);
+    clock.set(clock.now() + 19_000);
+    expect(pace.rate).toBe(10);
+    clock.set(clock.now() + 1_500);
+    expect(pace.rate).toBeGreaterThan(10);
+    expect(pace.rate).toBeLessThan(10.06);
+    clock.set(clock.now() + 600_000);
+    expect(pace.rate).toBe(PUBLISHED_WRITE_QUOTA.perSecond);
+  });
+
+  it('starts at the cap with a quarter second of burst, then paces', async () => {
     const clock = new ManualClock();
     const pace = new Pace({ clock });
-    expect(pace.rate).toBe(PUBLISHED_WRITE_QUOTA.perSecond);
-    expect(pace.isPacing).toBe(true);
-    await drain(pace, 3000);
-
-    const paced = acquireMany(pace, 1000);
+    const first = acquireMany(pace, 100);
     await settle();
-    expect(paced.granted).toBe(0);
-    await clock.advance(50);
-    expect(paced.granted).toBe(1);
-    await clock.advance(9950);
-    expect(paced.granted).toBe(200);
-    await clock.advance(30_000);
-    expect(paced.granted).toBe(800);
-  });
-
-  it.each([
-    { maxRate: 5, burst: 1, perTenSeconds: 50 },
-    { maxRate: 50, burst: 5, perTenSeconds: 500 },
-    { maxRate: 0.5, burst: 1, perTenSeconds: 5 },
-  ])('maxRate $maxRate: a burst of $burst, then $perTenSeconds writes per 10 s', async ({ maxRate, burst, perTenSeconds }) => {
-    const clock = new ManualClock();
-    const pace = new Pace({ clock, maxRate });
-    expect(pace.rate).toBe(maxRate);
-    await drain(pace, burst);
-    const paced = acquireMany(pace, perTenSeconds * 3);
-    await clock.advance(10_000);
-    expect(paced.granted).toBe(perTenSeconds);
-    await clock.advance(10_000);
-    expect(paced.granted).toBe(2 * perTenSeconds);
-  });
-
-  it('refills while idle, up to the capacity and no more', async () => {
-    const clock = new ManualClock();
-    const pace = new Pace({ clock, maxRate: 10, capacity: 30 });
-    await drain(pace, 30);
-    await clock.advance(60_000);
-    const next = acquireMany(pace, 40);
-    await settle();
-    expect(next.granted).toBe(30);
+    expect(first.granted).toBe(5);
+    await clock.advance(1000);
+    expect(first.granted).toBe(25);
   });
 
   it("maxRate 'off' never waits and ignores feedback", async () => {
     const clock = new ManualClock();
     const pace = new Pace({ clock, maxRate: 'off' });
     expect(pace.isPacing).toBe(false);
-    expect(pace.rate).toBe(Number.POSITIVE_INFINITY);
+    const all = acquireMany(pace, 10_000);
+    await settle();
+    expect(all.granted).toBe(10_000);
     pace.onThrottled();
     pace.onLimitPercentage(1.5);
-    await drain(pace, 10_000);
-    expect(clock.sleeping).toBe(0);
+    expect(pace.rate).toBe(Number.POSITIVE_INFINITY);
   });
 
-  it('a 429 halves the rate and empties the bucket, down to a floor of 1 per second', async () => {
-    const clock = new ManualClock();
-    const pace = new Pace({ clock });
-    pace.onThrottled();
-    expect(pace.rate).toBe(10);
-    const next = acquireMany(pace, 2);
-    await clock.advance(99);
-    expect(next.granted).toBe(0);
-    await clock.advance(1);
-    expect(next.granted).toBe(1);
-    for (let i = 0; i < 10; i++) pace.onThrottled();
-    expect(pace.rate).toBe(10); // the writes in flight with the first 429: one episode, one cut
-    for (let i = 0; i < 10; i++) {
-      await clock.advance(1000);
-      pace.onThrottled();
-    }
-    expect(pace.rate).toBe(1);
-  });
-
-  it.each([
-    { share: 0.81, rate: 20, tokensLeft: 570 },
-    { share: 0.9, rate: 20, tokensLeft: 300 },
-    { share: 0.95, rate: 10, tokensLeft: 150 },
-    { share: 0.99, rate: 2, tokensLeft: 30 },
-    { share: 1, rate: 1, tokensLeft: 0 },
-    { share: 1.8, rate: 1, tokensLeft: 0 },
-  ])('x-ms-throttle-limit-percentage $share: rate $rate, bucket trimmed to $tokensLeft', async ({ share, rate, tokensLeft }) => {
-    const clock = new ManualClock();
-    const pace = new Pace({ clock });
-    pace.onLimitPercentage(share);
-    expect(pace.rate).toBeCloseTo(rate, 9);
-    const burst = acquireMany(pace, tokensLeft + 1);
-    await settle();
-    expect(burst.granted).toBe(tokensLeft);
-  });
-
-  it('ignores a percentage it cannot read', () => {
-    const pace = new Pace({ clock: new ManualClock() });
-    pace.onLimitPercentage(Number.NaN);
-    expect(pace.rate).toBe(20);
-  });
-
-  it('raises the rate again on success, a tenth of the cap per second of sending, up to the cap', () => {
-    const pace = new Pace({ clock: new ManualClock(), maxRate: 100 });
-    pace.onThrottled();
-    expect(pace.rate).toBe(50);
-    let successes = 0;
-    while (pace.rate < 100) {
-      pace.onSuccess();
-      successes++;
-    }
-    // From 50 to 100 per second at +10/s each second: about 5 s of sending, 50 + 60 + ... + 90 = 350 writes.
-    expect(successes).toBeGreaterThanOrEqual(330);
-    expect(successes).toBeLessThanOrEqual(380);
-    for (let i = 0; i < 10_000; i++) pace.onSuccess();
-    expect(pace.rate).toBe(100);
-  });
-
-  it('brakes for x-ms-throttle-limit-percentage only while Graph keeps sending it', () => {
-    const pace = new Pace({ clock: new ManualClock() });
-    pace.onLimitPercentage(0.99);
-    expect(pace.rate).toBeCloseTo(2, 9);
-    pace.onLimitPercentage(0.95);
-    expect(pace.rate).toBeCloseTo(10, 9);
-    pace.onLimitPercentage(0); // an answer without the header: the quota is no longer near
-    expect(pace.rate).toBe(20);
-  });
-
-  it('grants tokens in call order', async () => {
-    const clock = new ManualClock();
-    const pace = new Pace({ clock, maxRate: 1 });
-    const order: number[] = [];
-    for (let i = 0; i < 4; i++) void pace.acquire().then(() => order.push(i));
-    await clock.advance(3000);
-    expect(order).toEqual([0, 1, 2, 3]);
-  });
-
-  it.each([
-    { options: { maxRate: 0 }, message: /Invalid option maxRate: expect a number above 0, 'off' or undefined, got 0 \(number\)/ },
-    { options: { maxRate: -3 }, message: /got -3 \(number\)/ },
-    { options: { maxRate: Number.POSITIVE_INFINITY }, message: /got Infinity \(number\)/ },
-    { options: { maxRate: 'fast' as never }, message: /got fast \(string\)/ },
-    { options: { capacity: 0 }, message: /Invalid option capacity: expect a number of at least 1, got 0 \(number\)/ },
-  ])('rejects $options', ({ options, message }) => {
-    expect(() => new Pace({ clock: new ManualClock(), ...options })).toThrow(message);
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number])('rejects maxRate %s', (maxRate) => {
+    expect(() => new Pace({ clock: new ManualClock(), maxRate })).toThrow(/Invalid option maxRate/);
   });
 });

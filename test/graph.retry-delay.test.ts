@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../src/graph/retry-after.js';
-import { decideRetry, type Attempt } from '../src/graph/retry-delay.js';
+import { decideRetry, THROTTLE_STALL_MS, type Attempt } from '../src/graph/retry-delay.js';
 
 const NOW = Date.UTC(2025, 0, 1, 12, 0, 0);
 const half = () => 0.5;
@@ -75,8 +75,9 @@ describe('decideRetry: how long to wait', () => {
     expect(at(0.999_999)).toEqual({ retry: true, delayMs: Math.floor(ceiling * 0.999_999), pauseAll: false });
   });
 
-  it('a 429 without Retry-After pauses everyone for the backoff', () => {
-    expect(decide({ kind: 'response', status: 429 }, 3)).toEqual({ retry: true, delayMs: 2000, pauseAll: true });
+  it('a 429 without Retry-After pauses everyone for the backoff of its 429s in a row', () => {
+    const decision = decideRetry({ attempt: { kind: 'response', status: 429 }, attemptCount: 1, maxRetries: 6, now: NOW, random: half, throttledCount: 3 });
+    expect(decision).toEqual({ retry: true, delayMs: 2000, pauseAll: true });
   });
 
   it('an unreadable Retry-After falls back to the backoff', () => {
@@ -93,7 +94,23 @@ describe('decideRetry: the maxRetries boundary', () => {
     { maxRetries: 1, attemptCount: 2, retry: false },
   ])('maxRetries $maxRetries, attempt $attemptCount -> retry $retry', ({ maxRetries, attemptCount, retry }) => {
     expect(decide({ kind: 'response', status: 503 }, attemptCount, { maxRetries }).retry).toBe(retry);
-    expect(decide({ kind: 'response', status: 429, retryAfter: '1' }, attemptCount, { maxRetries }).retry).toBe(retry);
+  });
+});
+
+describe('decideRetry: a 429 is "later", not "no" (SPEC §3)', () => {
+  const throttled: Attempt = { kind: 'response', status: 429, retryAfter: '1' };
+  it.each([
+    { name: 'no retries allowed, the run accepted a request just now', maxRetries: 0, throttledCount: 1, sinceAcceptedMs: 0, retry: true },
+    { name: 'the 50th 429 in a row, the run accepted a request a minute ago', maxRetries: 2, throttledCount: 50, sinceAcceptedMs: 60_000, retry: true },
+    { name: 'nothing accepted for just under 10 minutes', maxRetries: 2, throttledCount: 3, sinceAcceptedMs: THROTTLE_STALL_MS - 1, retry: true },
+    { name: 'nothing accepted for 10 minutes', maxRetries: 6, throttledCount: 1, sinceAcceptedMs: THROTTLE_STALL_MS, retry: false },
+  ])('$name -> retry $retry', ({ maxRetries, throttledCount, sinceAcceptedMs, retry }) => {
+    const decision = decideRetry({ attempt: throttled, attemptCount: 0, maxRetries, now: NOW, random: half, throttledCount, sinceAcceptedMs });
+    expect(decision.retry).toBe(retry);
+  });
+
+  it('a 503 still counts against maxRetries, with or without Retry-After', () => {
+    expect(decide({ kind: 'response', status: 503, retryAfter: '1' }, 3, { maxRetries: 2 }).retry).toBe(false);
   });
 });
 

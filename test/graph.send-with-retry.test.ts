@@ -4,7 +4,7 @@ import { Pace } from '../src/graph/pace.js';
 import { PauseGate, systemClock, type Clock } from '../src/graph/pause-gate.js';
 import { ABORTED, sendWithRetry, type SendContext } from '../src/graph/send-with-retry.js';
 import { staticTokenProvider, type TokenProvider } from '../src/graph/token-provider.js';
-import { graphError, InstantClock, reply, startServer, type Script, type TestServer } from './helpers/graph.js';
+import { graphError, InstantClock, ManualClock, reply, startServer, type Script, type TestServer } from './helpers/graph.js';
 
 const ASSIGN: GraphRequest = { method: 'POST', path: '/users/a%40x.com/assignLicense', body: { addLicenses: [], removeLicenses: [] } };
 const READ: GraphRequest = { method: 'GET', path: '/users/a%40x.com?$select=id,assignedLicenses' };
@@ -169,17 +169,16 @@ describe('sendWithRetry over a real server', () => {
     expect(await sendWithRetry(READ, ctx)).toMatchObject({ attempts: 1, final: { status: 401 } });
   });
 
-  it('paces writes, and brakes on x-ms-throttle-limit-percentage', async () => {
+  it('paces writes, and learns the accepted rate from x-ms-throttle-limit-percentage near 1', async () => {
     const clock = new InstantClock();
-    const { ctx } = await setup((_hit, res) => reply(res, 204, undefined, { 'x-ms-throttle-limit-percentage': '0.95' }), { clock, pace: true });
-    await sendWithRetry(ASSIGN, ctx);
-    expect(ctx.pace!.rate).toBeCloseTo(10, 6);
-    // The header also says only 5% of the quota is left: 150 writes, then one every 100 ms.
-    for (let i = 0; i < 150; i++) await sendWithRetry(ASSIGN, ctx);
-    expect(clock.sleeps).toEqual([]);
-    await sendWithRetry(ASSIGN, ctx);
-    expect(clock.sleeps).toHaveLength(1);
-    expect(clock.sleeps[0]).toBeGreaterThan(90);
+    const quiet: Script = (_hit, res) => reply(res, 204, undefined);
+    const near: Script = (_hit, res) => reply(res, 204, undefined, { 'x-ms-throttle-limit-percentage': '0.97' });
+    const { ctx } = await setup(steps(quiet, quiet, quiet, quiet, quiet, near), { clock, pace: true });
+    // A quarter second of the published 20/s goes at once; the answer of the sixth says the quota is reached.
+    for (let i = 0; i < 6; i++) await sendWithRetry(ASSIGN, ctx);
+    expect(clock.sleeps).toEqual([50]);
+    // Six writes accepted in the first second: that is the rate the service takes.
+    expect(ctx.pace!.rate).toBeCloseTo(6, 6);
   });
 
   it('holds every new request while a Retry-After is in force (real time)', async () => {
@@ -260,5 +259,32 @@ describe('sendWithRetry: what counts as a lost response', () => {
   ] as const)('a retried $name -> lostResponse $lost', async ({ first, lost }) => {
     const result = await sendWithRetry(ASSIGN, context(scripted(first as Exchange, done)));
     expect(result).toMatchObject({ attempts: 2, lostResponse: lost, final: { status: 200 } });
+  });
+});
+
+describe('sendWithRetry: pacing and the pause together', () => {
+  it('gives back the turns of writes that waited through a Retry-After, so that they do not leave in one burst after it', async () => {
+    const clock = new ManualClock(0);
+    const sentAt: number[] = [];
+    const transport: GraphTransport = {
+      send: async () => {
+        sentAt.push(clock.now());
+        return { kind: 'response', status: 204, headers: {}, body: undefined };
+      },
+    };
+    const gate = new PauseGate(clock);
+    const ctx: SendContext = { transport, gate, pace: new Pace({ clock, maxRate: 4 }), maxRetries: 6, clock, random: () => 0.5 };
+    const all = Promise.all(Array.from({ length: 12 }, () => sendWithRetry(ASSIGN, ctx)));
+    await clock.advance(0);
+    expect(sentAt).toEqual([0]);
+    // A 429 elsewhere: everyone waits 2 s, while the pace would have granted 8 more turns.
+    gate.pauseUntil(2_000);
+    await clock.advance(2_000);
+    expect(sentAt.filter((t) => t <= 2_000).length).toBeLessThanOrEqual(2);
+    await clock.advance(3_000);
+    await all;
+    // After the pause, one every 250 ms again.
+    const after = sentAt.filter((t) => t > 2_000);
+    for (let i = 1; i < after.length; i++) expect(after[i]! - after[i - 1]!).toBeGreaterThanOrEqual(250);
   });
 });

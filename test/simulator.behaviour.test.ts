@@ -69,6 +69,36 @@ describe('throttling', () => {
     expect(sim.stats.requestsDuringRetryAfter).toBe(2);
   });
 
+  it('counts exactly by what the client knew: the stamp of the 429 it echoes, whatever the grace period', async () => {
+    const sim = await simulator({ ...slowBucket, retryAfterGraceMs: 60_000 });
+    await post(sim, BOB);
+    await post(sim, ALICE, removeE3);
+    const throttled = await post(sim, BOB);
+    expect(throttled.status).toBe(429);
+    const stamp = throttled.headers.get('x-simulator-retry-after-id');
+    expect(stamp).toBe('1');
+    const echoing = (seen: string) => fetch(`${sim.url}/v1.0/users/${BOB}`, { headers: { ...auth, 'x-license-batch-retry-after-seen': seen } });
+    // Sent before the client had seen the 429: not its fault.
+    await echoing('0');
+    expect(sim.stats.requestsDuringRetryAfter).toBe(0);
+    // Sent knowing of the pause, at once: a violation, though within the grace period.
+    await echoing(stamp!);
+    expect(sim.stats.requestsDuringRetryAfter).toBe(1);
+  });
+
+  it('throttles reads on a budget of their own, in resource units, counted apart from writes', async () => {
+    const sim = await simulator({ readBucket: { capacity: 3, refillPerSecond: 0.001 }, writeBucket: { capacity: 5, refillPerSecond: 0.001 } });
+    const list = () => fetch(`${sim.url}/v1.0/users?$select=id`, { headers: auth });
+    expect((await list()).status).toBe(200);
+    expect((await get(sim, BOB)).status).toBe(200);
+    const refused = await list();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).not.toBeNull();
+    expect(refused.headers.get('x-simulator-retry-after-id')).toBe('1');
+    expect((await post(sim, BOB)).status).toBe(200);
+    expect(sim.stats).toMatchObject({ readsThrottled: 1, throttled: 0 });
+  });
+
   it('forgives requests that arrive within the grace period', async () => {
     const sim = await simulator({ ...slowBucket, retryAfterGraceMs: 60_000 });
     await post(sim, BOB);

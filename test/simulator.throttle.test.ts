@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BEHAVIOUR, type SimulatorBehaviour } from '../src/simulator/behaviour.js';
+import { ReadBudget } from '../src/simulator/read-budget.js';
 import { RetryAfterWatch } from '../src/simulator/retry-after-watch.js';
 import { TokenBucket } from '../src/simulator/throttle.js';
 import { WriteGate } from '../src/simulator/write-gate.js';
@@ -48,23 +49,52 @@ describe('TokenBucket', () => {
 
 describe('RetryAfterWatch', () => {
   it.each([
-    { name: 'before the window opened', at: 999, inForce: false },
-    { name: 'within the grace period', at: 1_050, inForce: false },
-    { name: 'just after the grace period', at: 1_051, inForce: true },
-    { name: 'late in the window', at: 2_999, inForce: true },
-    { name: 'when the window has expired', at: 3_000, inForce: false },
-  ])('a request $name: $inForce', ({ at, inForce }) => {
+    { name: 'before the window opened', at: 999, violated: false },
+    { name: 'within the grace period', at: 1_050, violated: false },
+    { name: 'just after the grace period', at: 1_051, violated: true },
+    { name: 'late in the window', at: 2_999, violated: true },
+    { name: 'when the window has expired', at: 3_000, violated: false },
+  ])('a request without the echo, $name: $violated (the grace rule)', ({ at, violated }) => {
     const watch = new RetryAfterWatch(50);
-    watch.opened(1_000, 2);
-    expect(watch.inForce(at)).toBe(inForce);
+    watch.opened(watch.nextStamp(), 1_000, 2);
+    expect(watch.violated(at, undefined)).toBe(violated);
+  });
+
+  it.each([
+    { name: 'had not seen the window yet, arrived late in it', seen: 0, at: 2_900, violated: false },
+    { name: 'had seen the window, arrived at once (no grace)', seen: 1, at: 1_001, violated: true },
+    { name: 'had seen the window, arrived as it ended', seen: 1, at: 3_000, violated: false },
+    { name: 'had seen a later window, so this one too', seen: 2, at: 2_500, violated: true },
+  ])('a request that echoes what it saw: $name -> $violated', ({ seen, at, violated }) => {
+    const watch = new RetryAfterWatch(50);
+    watch.opened(watch.nextStamp(), 1_000, 2);
+    const later = watch.nextStamp();
+    expect(later).toBe(2);
+    watch.opened(later, 1_500, 1);
+    expect(watch.violated(at, seen)).toBe(violated);
   });
 
   it('keeps the latest end among overlapping windows', () => {
     const watch = new RetryAfterWatch(0);
-    watch.opened(1_000, 10);
-    watch.opened(2_000, 1);
-    expect(watch.inForce(3_500)).toBe(true);
-    expect(watch.inForce(11_000)).toBe(false);
+    watch.opened(watch.nextStamp(), 1_000, 10);
+    watch.opened(watch.nextStamp(), 2_000, 1);
+    expect(watch.violated(3_500, undefined)).toBe(true);
+    expect(watch.violated(3_600, 2)).toBe(true);
+    expect(watch.violated(11_000, 2)).toBe(false);
+  });
+});
+
+describe('ReadBudget', () => {
+  it('charges reads in resource units, apart from writes, and says when to come back', () => {
+    const clock = manualClock();
+    const budget = new ReadBudget({ ...DEFAULT_BEHAVIOUR, readBucket: { capacity: 5, refillPerSecond: 1 } }, clock.now);
+    expect(budget.admit('listUsers')).toMatchObject({ ok: true });
+    expect(budget.admit('getUser')).toMatchObject({ ok: true });
+    expect(budget.admit('subscribedSkus')).toMatchObject({ ok: true });
+    expect(budget.admit('listUsers')).toMatchObject({ ok: false, retryAfterSeconds: 1 });
+    clock.advance(1_000);
+    expect(budget.admit('listUsers')).toMatchObject({ ok: true });
+    expect(new ReadBudget(DEFAULT_BEHAVIOUR, clock.now).admit('listUsers')).toBeUndefined();
   });
 });
 

@@ -6,8 +6,6 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 export interface BenchOptions {
   /** Multiplies every size and duration; 1 is the default run of a few minutes on two cores. */
   readonly scale: number;
-  /** The write quota Q of the throttled scenario, in writes per second. */
-  readonly quota: number;
   /** Scenarios to run, in the order of SCENARIOS. */
   readonly scenarios: readonly ScenarioName[];
   /** Leave the temporary folder (inputs, results) in place, and say where. */
@@ -17,7 +15,6 @@ export interface BenchOptions {
 export const BENCH_USAGE = `npm run bench [-- options]     SPEC §7 performance targets, measured against the built-in simulator
 
   --scale N        multiply every size and duration (default: BENCH_SCALE, else 1; 0.1 for a quick look)
-  --quota Q        write quota of the throttled scenario, writes per second (default 100)
   --only a,b       run only these scenarios: ${SCENARIOS.join(', ')}
   --keep           keep the temporary files and print their folder
 `;
@@ -29,14 +26,13 @@ export const BENCH_USAGE = `npm run bench [-- options]     SPEC §7 performance 
 export function parseBenchOptions(args: readonly string[], env: NodeJS.ProcessEnv): BenchOptions | undefined {
   const { values } = parseArgs({
     args: [...args],
-    options: { scale: { type: 'string' }, quota: { type: 'string' }, only: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { scale: { type: 'string' }, only: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help) return undefined;
   const scale = positive(values.scale !== undefined ? '--scale' : 'BENCH_SCALE', values.scale ?? env.BENCH_SCALE ?? '1');
-  const quota = positive('--quota', values.quota ?? '100');
   const scenarios = values.only === undefined ? [...SCENARIOS] : values.only.split(',').map((s) => scenario(s.trim()));
-  return Object.freeze({ scale, quota, scenarios: SCENARIOS.filter((s) => scenarios.includes(s)), keep: values.keep === true });
+  return Object.freeze({ scale, scenarios: SCENARIOS.filter((s) => scenarios.includes(s)), keep: values.keep === true });
 }
 
 function positive(name: string, value: string): number {

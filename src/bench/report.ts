@@ -14,6 +14,8 @@ export interface Finding {
 export interface ScenarioReport {
   readonly findings: readonly Finding[];
   readonly notes: readonly string[];
+  /** Figures other lines are computed from (the projection), by name. */
+  readonly measures?: Readonly<Record<string, number>>;
 }
 
 export function passes(value: number, goal: { atLeast?: number; atMost?: number }): 'PASS' | 'FAIL' {

@@ -1,6 +1,9 @@
 import { credentialFrom } from '../auth/credential.js';
 import { tokenProviderFor } from '../auth/token-provider-for.js';
 import { createGraphClient, type GraphTransport } from '../graph/graph-client.js';
+import { systemClock } from '../graph/clock.js';
+import { RunSender } from '../run/run-sender.js';
+import { createRunStats } from '../run/run-stats.js';
 import { resolveGraphRoot } from '../graph/graph-root.js';
 import type { TokenProvider } from '../graph/token-provider.js';
 import type { CliIO } from './io.js';
@@ -40,4 +43,27 @@ function prepare(options: ConnectionOptions, env: NodeJS.ProcessEnv, prompt: (me
     prompt,
   });
   return { root, tokens };
+}
+
+/** Retries per read, as for a run's requests (SPEC §3). */
+const READ_MAX_RETRIES = 6;
+
+/**
+ * The sender of the read-only commands (`skus`, `export`): the run's own {@link RunSender}, so that
+ * their reads share its retry policy, Retry-After pause and read pacing.
+ */
+export function readOnlySender(transport: GraphTransport, io: Pick<CliIO, 'signal' | 'clock' | 'random'>): RunSender {
+  const clock = io.clock ?? systemClock;
+  const { signal } = io;
+  return new RunSender({
+    transport,
+    clock,
+    random: io.random ?? Math.random,
+    stats: createRunStats(clock.now()),
+    maxRetries: READ_MAX_RETRIES,
+    maxRate: undefined,
+    batchSize: 1,
+    concurrency: 1,
+    ...(signal ? { signal } : {}),
+  });
 }

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify/sync';
 import { RunError } from '../errors.js';
+import type { GraphRequest } from '../graph/graph-client.js';
 import { directAssignmentRows, EXPORT_COLUMNS, type SkuNames } from '../export/direct-assignments.js';
 import { listUsers } from '../tenant/list-users.js';
 import { loadReferenceTable } from '../input/reference-table.js';
@@ -9,10 +10,9 @@ import { createSkuCatalog } from '../input/sku-catalog.js';
 import { asGuid } from '../input/values.js';
 import { UTF8_BOM } from '../results/results-file.js';
 import { readTenantSkus, type TenantSku } from '../tenant/tenant-skus.js';
-import { openGraphConnection } from './connection.js';
+import { openGraphConnection, readOnlySender } from './connection.js';
 import type { CliIO } from './io.js';
 import type { ExportOptions } from './options.js';
-import { readSender } from './read-sender.js';
 
 /**
  * `license-batch export`: every user's direct assignments in this tool's input format, so that a
@@ -22,8 +22,9 @@ import { readSender } from './read-sender.js';
 export async function exportCommand(options: ExportOptions, io: CliIO): Promise<number> {
   const transport = await openGraphConnection(options, io, 2);
   try {
-    const send = readSender(transport, io);
-    const tenantSkus = await readTenantSkus(send);
+    const sender = readOnlySender(transport, io);
+    const tenantSkus = await readTenantSkus((request) => sender.send(request, 'skus'));
+    const send = (request: GraphRequest) => sender.send(request, 'read');
     const only = options.skus.length > 0 ? await skuFilter(options.skus, tenantSkus) : undefined;
 
     const out = options.out === undefined ? io.stdout : createWriteStream(options.out);

@@ -1,9 +1,8 @@
 import { loadReferenceTable } from '../input/reference-table.js';
 import { readTenantSkus, type TenantSku } from '../tenant/tenant-skus.js';
-import { openGraphConnection } from './connection.js';
+import { openGraphConnection, readOnlySender } from './connection.js';
 import type { CliIO } from './io.js';
 import type { ConnectionOptions } from './options.js';
-import { readSender } from './read-sender.js';
 
 /**
  * `license-batch skus`: the tenant's SKUs with what a spreadsheet can call them (display name,
@@ -12,7 +11,8 @@ import { readSender } from './read-sender.js';
 export async function skusCommand(options: ConnectionOptions, io: CliIO): Promise<number> {
   const transport = await openGraphConnection(options, io, 2);
   try {
-    const skus = await readTenantSkus(readSender(transport, io));
+    const sender = readOnlySender(transport, io);
+    const skus = await readTenantSkus((request) => sender.send(request, 'skus'));
     const displayNames = new Map<string, string>();
     for (const row of await loadReferenceTable()) if (!displayNames.has(row.skuId)) displayNames.set(row.skuId, row.productDisplayName);
     io.stdout.write(formatSkus(skus, displayNames));

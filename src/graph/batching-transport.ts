@@ -6,6 +6,12 @@ export interface BatchingOptions {
   readonly batchSize: number;
   /** `$batch` envelopes in flight at once: the run's `--concurrency`. */
   readonly maxInFlight: number;
+  /**
+   * How long a request may wait for others to fill its envelope. Paced requests leave a few
+   * milliseconds apart, so without a wait each would travel alone.
+   * @default 0 (requests made in the same turn of the event loop)
+   */
+  readonly lingerMs?: number;
 }
 
 interface Pending {
@@ -15,13 +21,14 @@ interface Pending {
 
 /**
  * A transport that carries requests as members of JSON `$batch` envelopes (SPEC §2 step 6).
- * Requests made in the same turn of the event loop travel together, up to `batchSize` per envelope,
+ * Requests made in the same turn of the event loop (or within `lingerMs`) travel together, up to `batchSize` per envelope,
  * with at most `maxInFlight` envelopes on the wire. Each caller gets its own member's answer as an
  * ordinary {@link Exchange}, so the retry policy judges every member on its own; when the envelope
  * itself fails (no answer, a 429, a 5xx, a 401) every member gets that answer, and retries it.
  */
 export function createBatchingTransport(inner: GraphTransport, options: BatchingOptions): GraphTransport {
   const { batchSize, maxInFlight } = options;
+  const lingerMs = options.lingerMs ?? 0;
   if (!Number.isInteger(batchSize) || batchSize < 2 || batchSize > MAX_BATCH_SIZE) {
     throw new RangeError(`Invalid option batchSize: expect a whole number from 2 to ${MAX_BATCH_SIZE}, got ${String(batchSize)}`);
   }
@@ -37,7 +44,9 @@ export function createBatchingTransport(inner: GraphTransport, options: Batching
       inFlight++;
       void sendEnvelope(members).finally(() => {
         inFlight--;
-        flush();
+        // A full envelope goes at once; a partial one still waits out its linger.
+        if (pending.length >= batchSize || lingerMs === 0) flush();
+        else if (pending.length > 0) schedule();
       });
     }
   };
@@ -48,15 +57,19 @@ export function createBatchingTransport(inner: GraphTransport, options: Batching
     members.forEach((member, i) => member.resolve(exchanges[i]!));
   };
 
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    if (lingerMs > 0) setTimeout(flush, lingerMs);
+    else setImmediate(flush);
+  };
+
   return {
     send(request: GraphRequest): Promise<Exchange> {
       return new Promise((resolve) => {
         pending.push({ request, resolve });
         if (pending.length >= batchSize) flush();
-        else if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
+        else schedule();
       });
     },
     ...(inner.renewToken ? { renewToken: () => inner.renewToken!() } : {}),

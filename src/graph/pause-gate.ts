@@ -11,6 +11,7 @@ export class PauseGate {
   #until = 0;
   /** Length of the union of all pause windows announced so far, future part included. */
   #announcedMs = 0;
+  #seenStamp = 0;
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -25,6 +26,16 @@ export class PauseGate {
     const from = Math.max(this.#clock.now(), this.#until);
     if (epochMs > from) this.#announcedMs += epochMs - from;
     this.#until = epochMs;
+  }
+
+  /** The server's stamp of a `Retry-After` answer (see retry-after-stamp.ts): the highest is kept. */
+  noteStamp(stamp: number): void {
+    if (stamp > this.#seenStamp) this.#seenStamp = stamp;
+  }
+
+  /** The highest `Retry-After` stamp seen so far; 0 before any. */
+  get seenStamp(): number {
+    return this.#seenStamp;
   }
 
   get isPaused(): boolean {

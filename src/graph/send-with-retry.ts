@@ -1,19 +1,25 @@
 import type { Clock } from './clock.js';
+import { ABORTED } from './gated-transport.js';
 import type { Exchange, GraphRequest, GraphTransport } from './graph-client.js';
 import { mayHaveReachedServer } from './network-failure.js';
 import type { Pace } from './pace.js';
 import type { PauseGate } from './pause-gate.js';
-import { decideRetry, type Attempt } from './retry-delay.js';
+import { stampOf } from './retry-after-stamp.js';
+import { decideRetry, isThrottled, type Attempt } from './retry-delay.js';
+
+export { ABORTED } from './gated-transport.js';
 
 /** What one logical request needs from the run. */
 export interface SendContext {
   transport: GraphTransport;
   /** Shared by the whole run: a 429 pauses every request. */
   gate: PauseGate;
-  /** Client-side pacing, for writes only (reads have their own, larger quota). */
+  /** Client-side pacing of this request's budget (writes, or reads); it learns from every answer. */
   pace?: Pace;
-  /** Retries after the first attempt. A 401 answered by a token renewal does not count. */
+  /** Retries after the first attempt. A 401 answered by a token renewal does not count, nor does a 429. */
   maxRetries: number;
+  /** Milliseconds since the run last had any request accepted: past 10 minutes a 429 is final. @default always 0 */
+  sinceAcceptedMs?: () => number;
   clock: Clock;
   random: () => number;
   /** Once aborted, nothing more is sent for this request; waits end early. */
@@ -40,9 +46,6 @@ export interface SendResult {
   interrupted: boolean;
 }
 
-/** The code of the network exchange returned when a request was interrupted before its first attempt. */
-export const ABORTED = 'ABORTED';
-
 /**
  * Sends one logical request until its answer is final (SPEC §3): each attempt first waits for the
  * run-wide pause gate and, for writes, for the pacer; the policy in `decideRetry` says whether and
@@ -54,6 +57,7 @@ export async function sendWithRetry(request: GraphRequest, ctx: SendContext): Pr
   const { gate, pace, clock, signal } = ctx;
   let attempts = 0;
   let renewals = 0;
+  let throttled = 0;
   let lostResponse = false;
   let last: Exchange | undefined;
   const stop = (): SendResult => ({
@@ -68,14 +72,24 @@ export async function sendWithRetry(request: GraphRequest, ctx: SendContext): Pr
     if (signal?.aborted) return stop();
     if (pace) {
       await pace.acquire();
-      // A 429 elsewhere may have closed the gate while this request waited for its turn.
-      await gate.wait(signal);
       if (signal?.aborted) return stop();
+      // A 429 elsewhere closed the gate while this request waited for its turn: its turn is given
+      // back and taken again after the pause, so that writes do not pile up behind it.
+      if (gate.isPaused) {
+        pace.refund();
+        continue;
+      }
     }
 
-    attempts++;
     const exchange = await ctx.transport.send(request);
+    // Held at the last door (the gated transport) until the run was interrupted: nothing was sent.
+    if (exchange.kind === 'network' && exchange.code === ABORTED) return stop();
+    attempts++;
     last = exchange;
+    if (exchange.kind === 'response') {
+      const stamp = stampOf(exchange.headers);
+      if (stamp !== undefined) gate.noteStamp(stamp);
+    }
     // A 401 is reported once its renewal is known, so that a token revoked mid-run does not look
     // like a run that cannot authenticate.
     let tokenRenewed = false;
@@ -88,12 +102,16 @@ export async function sendWithRetry(request: GraphRequest, ctx: SendContext): Pr
     if (exchange.kind === 'response' && pace) feedPace(pace, exchange);
     if (tokenRenewed) continue;
 
+    const attempt = attemptOf(exchange);
+    if (isThrottled(attempt)) throttled++;
     const decision = decideRetry({
-      attempt: attemptOf(exchange),
-      attemptCount: attempts - renewals,
+      attempt,
+      attemptCount: attempts - renewals - throttled,
       maxRetries: ctx.maxRetries,
       now: clock.now(),
       random: ctx.random,
+      throttledCount: throttled,
+      sinceAcceptedMs: ctx.sinceAcceptedMs?.() ?? 0,
     });
     if (!decision.retry) return { final: exchange, attempts, lostResponse, interrupted: false };
     if (signal?.aborted) return stop();
@@ -108,11 +126,11 @@ function answerMayBeLost(exchange: Exchange): boolean {
 }
 
 function feedPace(pace: Pace, exchange: Exchange & { kind: 'response' }): void {
+  if (exchange.status === 429) return pace.onThrottled();
+  if (exchange.status < 500) pace.onAccepted();
   // Graph sends the share only past 0.8 of the quota: an answer without it says the quota is not near.
   const share = exchange.headers['x-ms-throttle-limit-percentage'];
   pace.onLimitPercentage(share === undefined ? 0 : Number.parseFloat(share));
-  if (exchange.status === 429) pace.onThrottled();
-  else if (exchange.status >= 200 && exchange.status < 300) pace.onSuccess();
 }
 
 function attemptOf(exchange: Exchange): Attempt {

@@ -2,12 +2,17 @@ import { setMaxListeners } from 'node:events';
 import { RunError } from '../errors.js';
 import { MAX_BATCH_SIZE } from '../graph/batch.js';
 import { createBatchingTransport } from '../graph/batching-transport.js';
+import { createGatedTransport } from '../graph/gated-transport.js';
 import type { GraphRequest, GraphTransport } from '../graph/graph-client.js';
-import { Pace } from '../graph/pace.js';
+import { Pace, PUBLISHED_READ_RATE } from '../graph/pace.js';
 import { PauseGate, type Clock } from '../graph/pause-gate.js';
+import { THROTTLE_STALL_MS } from '../graph/retry-delay.js';
 import { sendWithRetry, type SendResult } from '../graph/send-with-retry.js';
 import { AuthWatch, type RequestKind } from './auth-watch.js';
 import type { RunStats } from './run-stats.js';
+
+/** Reads wait this long for others to share their envelope: paced reads leave milliseconds apart. */
+const READ_LINGER_MS = 100;
 
 /** Network codes that mean Graph was never reached: nothing was sent, and nothing will be. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -18,6 +23,7 @@ export interface RunSenderOptions {
   readonly random: () => number;
   readonly stats: RunStats;
   readonly maxRetries: number;
+  /** Writes per second at the most; `'off'` removes client-side pacing of reads as well. */
   readonly maxRate: number | 'off' | undefined;
   /** Requests per `$batch`; above 1, requests travel as members of `$batch` envelopes. */
   readonly batchSize: number;
@@ -28,32 +34,43 @@ export interface RunSenderOptions {
 }
 
 /**
- * The one way a run sends to Graph: every request shares the pause gate (a Retry-After stops
- * them all), writes share the pacer, every exchange is counted, and the first answers decide
- * whether the run can go on at all (authentication, a Graph that cannot be reached). Once it
- * stops, or the run is interrupted, `signal` aborts and nothing more is sent.
+ * The one way a command sends to Graph (a run's reads and writes, `skus`, `export`): every request
+ * shares the pause gate (a Retry-After stops them all, checked again as the bytes leave), writes
+ * and reads are paced on budgets of their own (a throttled read never slows the writes), every
+ * exchange is counted, and the first answers decide whether the run can go on at all
+ * (authentication, a Graph that cannot be reached). A 429 does not use up a request's retries;
+ * when no request at all has been accepted for 10 minutes, the run stops. Once it stops, or the run
+ * is interrupted, `signal` aborts and nothing more is sent.
  */
 export class RunSender {
   readonly #options: RunSenderOptions;
   readonly #transport: GraphTransport;
   /** Reads of users always travel as `$batch` members: a read is small, and an envelope of them costs one round trip. */
   readonly #readTransport: GraphTransport;
+  /** The gated transport without batching, for requests that are `$batch` envelopes already. */
+  readonly #direct: GraphTransport;
   readonly #abort = new AbortController();
   readonly #gate: PauseGate;
-  readonly #pace: Pace;
+  readonly #writePace: Pace;
+  readonly #readPace: Pace;
   readonly #watch = new AuthWatch();
   #answered = false;
+  /** When the service last accepted a request (any answer but a 429 or a 5xx), or when the run began. */
+  #acceptedAt: number;
   #stopError: RunError | undefined;
 
   constructor(options: RunSenderOptions) {
     this.#options = options;
-    this.#transport =
-      options.batchSize > 1
-        ? createBatchingTransport(options.transport, { batchSize: options.batchSize, maxInFlight: options.concurrency })
-        : options.transport;
-    this.#readTransport = createBatchingTransport(options.transport, { batchSize: MAX_BATCH_SIZE, maxInFlight: options.concurrency });
     this.#gate = new PauseGate(options.clock);
-    this.#pace = new Pace({ maxRate: options.maxRate, clock: options.clock });
+    // The gate is checked again right before bytes leave: per envelope when batching.
+    const gated = createGatedTransport(options.transport, this.#gate, this.#abort.signal);
+    this.#direct = gated;
+    this.#transport =
+      options.batchSize > 1 ? createBatchingTransport(gated, { batchSize: options.batchSize, maxInFlight: options.concurrency }) : gated;
+    this.#readTransport = createBatchingTransport(gated, { batchSize: MAX_BATCH_SIZE, maxInFlight: options.concurrency, lingerMs: READ_LINGER_MS });
+    this.#writePace = new Pace({ maxRate: options.maxRate, clock: options.clock });
+    this.#readPace = new Pace({ maxRate: options.maxRate === 'off' ? 'off' : PUBLISHED_READ_RATE, clock: options.clock });
+    this.#acceptedAt = options.clock.now();
     // Every request waiting on the gate or a backoff listens to this signal, and removes itself when done.
     setMaxListeners(0, this.#abort.signal);
     options.signal?.addEventListener('abort', () => this.#abort.abort(), { once: true });
@@ -62,21 +79,27 @@ export class RunSender {
   /** Sends one logical request with the run's retries, pacing and counters. */
   async send(request: GraphRequest, kind: RequestKind): Promise<SendResult> {
     const { stats } = this.#options;
+    const { clock } = this.#options;
     const isWrite = kind === 'assignLicense' || kind === 'usageLocation';
     const result = await sendWithRetry(request, {
-      transport: kind === 'read' ? this.#readTransport : this.#transport,
+      // Graph does not nest batches: a request that is an envelope already goes as it is.
+      transport: isBatch(request) ? this.#direct : kind === 'read' ? this.#readTransport : this.#transport,
       gate: this.#gate,
-      ...(isWrite ? { pace: this.#pace } : {}),
+      pace: isWrite ? this.#writePace : this.#readPace,
       maxRetries: this.#options.maxRetries,
-      clock: this.#options.clock,
+      clock,
       random: this.#options.random,
       signal: this.#abort.signal,
+      sinceAcceptedMs: () => clock.now() - this.#acceptedAt,
       onExchange: (exchange, { tokenRenewed }) => {
         stats.requests++;
         if (isWrite) stats.writes++;
         if (exchange.kind !== 'response') return;
         this.#answered = true;
-        if (exchange.status === 429) stats.throttled++;
+        if (exchange.status === 429) {
+          stats.throttled++;
+          this.#checkStall();
+        } else if (exchange.status < 500) this.#acceptedAt = clock.now();
         // Kept current (not only at the end) so that the live line can show the time spent waiting.
         stats.pausedMs = this.#gate.pausedMs;
         // A 401 answered by a new token is judged by the retry's answer instead.
@@ -90,6 +113,24 @@ export class RunSender {
       this.stop(new RunError('GRAPH_UNAVAILABLE', `Could not reach Microsoft Graph (${final.code}: ${final.message}); nothing was changed.`));
     }
     return result;
+  }
+
+  /** Current paces, writes and reads per second (for the progress line and the benchmark). */
+  get rates(): { writes: number; reads: number } {
+    return { writes: this.#writePace.rate, reads: this.#readPace.rate };
+  }
+
+  /** A 429 after 10 minutes without any request accepted: the service is not taking the run's requests at all. */
+  #checkStall(): void {
+    const { clock } = this.#options;
+    if (clock.now() - this.#acceptedAt < THROTTLE_STALL_MS) return;
+    const minutes = Math.round((clock.now() - this.#acceptedAt) / 60_000);
+    this.stop(
+      new RunError(
+        'GRAPH_UNAVAILABLE',
+        `Microsoft Graph has answered every request with 429 (throttled) for ${minutes} minutes and accepted none; the run stopped so as not to hammer the tenant. Run it again later with --resume.`,
+      ),
+    );
   }
 
   /** Aborted once the run stops or is interrupted. */
@@ -122,4 +163,8 @@ export class RunSender {
     this.#stopError ??= error;
     this.#abort.abort();
   }
+}
+
+function isBatch(request: GraphRequest): boolean {
+  return request.path === '/$batch' || request.path.startsWith('/$batch?');
 }

@@ -7,6 +7,16 @@ export interface SimulatorBehaviour {
   /** Token bucket for writes (assignLicense, PATCH user; each `$batch` member). `undefined`: unthrottled. @default undefined */
   writeBucket?: BucketSettings;
   /**
+   * Token bucket for reads, in resource units (see read-budget.ts: a user read costs 1, a list or
+   * filter page 2). `undefined`: reads unthrottled. @default undefined
+   */
+  readBucket?: BucketSettings;
+  /**
+   * Whether write answers carry `x-ms-throttle-limit-percentage` past 0.8 of the quota, as Graph's
+   * do; off, for a service that throttles without warning. @default true
+   */
+  limitPercentageHeader: boolean;
+  /**
    * Probabilities per write (assignLicense, PATCH user; each `$batch` member), each 0..1, adding up
    * to at most 1, drawn from the seeded PRNG. Reads meet none of them. @default all 0
    */
@@ -42,6 +52,7 @@ export const DEFAULT_BEHAVIOUR: Readonly<SimulatorBehaviour> = Object.freeze({
   faults: Object.freeze({ error503: 0, dropBeforeApply: 0, dropAfterApply: 0 }),
   seed: 1,
   retryAfterGraceMs: 50,
+  limitPercentageHeader: true,
 });
 
 /**
@@ -61,11 +72,16 @@ export function applyBehaviour(base: SimulatorBehaviour, patch: unknown, where =
   if (patch.retryAfterGraceMs !== undefined) next.retryAfterGraceMs = number(`${where}.retryAfterGraceMs`, patch.retryAfterGraceMs, AT_LEAST_0);
   if (patch.replicationLagMs !== undefined) next.replicationLagMs = number(`${where}.replicationLagMs`, patch.replicationLagMs, AT_LEAST_0);
   if ('writeBucket' in patch) next.writeBucket = bucket(`${where}.writeBucket`, patch.writeBucket);
+  if (patch.limitPercentageHeader !== undefined) {
+    if (typeof patch.limitPercentageHeader !== 'boolean') throw invalid(`${where}.limitPercentageHeader`, 'true or false', patch.limitPercentageHeader);
+    next.limitPercentageHeader = patch.limitPercentageHeader;
+  }
+  if ('readBucket' in patch) next.readBucket = bucket(`${where}.readBucket`, patch.readBucket);
   if (patch.faults !== undefined) next.faults = faults(`${where}.faults`, patch.faults);
   return next;
 }
 
-const FIELDS = { latencyMs: 1, writeBucket: 1, faults: 1, seed: 1, retryAfterGraceMs: 1, replicationLagMs: 1 };
+const FIELDS = { latencyMs: 1, writeBucket: 1, readBucket: 1, limitPercentageHeader: 1, faults: 1, seed: 1, retryAfterGraceMs: 1, replicationLagMs: 1 };
 
 /** The fault probabilities, which one draw per write shares out, so they add up to at most 1. */
 export const FAULT_PROBABILITIES = [

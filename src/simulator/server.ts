@@ -11,6 +11,8 @@ import { errorBody, failed, graphErrors, type GraphFailure, type Outcome } from 
 import { GRAPH_JSON, header, parseJson, readBody, send, sendFailure, type Ids } from './http-io.js';
 import { answerIdentity } from './identity.js';
 import { perform, type Success } from './operations.js';
+import { RETRY_AFTER_SEEN_HEADER, RETRY_AFTER_STAMP_HEADER } from '../graph/retry-after-stamp.js';
+import { ReadBudget } from './read-budget.js';
 import { RetryAfterWatch } from './retry-after-watch.js';
 import { ServiceFaults } from './service-faults.js';
 import { isWrite, parseRoute, type Route } from './routes.js';
@@ -83,6 +85,7 @@ class Simulator implements RunningSimulator {
   readonly #gate: WriteGate;
   readonly #watch: RetryAfterWatch;
   readonly #faults: ServiceFaults;
+  readonly #reads: ReadBudget;
   readonly #inFlight: InFlight;
   readonly #server: Server;
   readonly #closing = new AbortController();
@@ -100,6 +103,7 @@ class Simulator implements RunningSimulator {
     this.#watch = new RetryAfterWatch(behaviour.retryAfterGraceMs);
     this.#faults = new ServiceFaults(behaviour);
     this.#tenant.replicationLagMs = behaviour.replicationLagMs ?? 0;
+    this.#reads = new ReadBudget(behaviour);
     this.#inFlight = new InFlight(this.stats);
     // Every request waiting out its latency listens for close().
     setMaxListeners(0, this.#closing.signal);
@@ -140,6 +144,7 @@ class Simulator implements RunningSimulator {
     this.#watch.graceMs = this.#behaviour.retryAfterGraceMs;
     this.#faults.configure(this.#behaviour);
     this.#tenant.replicationLagMs = this.#behaviour.replicationLagMs ?? 0;
+    this.#reads.configure(this.#behaviour);
   }
 
   async listen(port: number, host: string): Promise<void> {
@@ -192,7 +197,7 @@ class Simulator implements RunningSimulator {
   async #graph(req: IncomingMessage, res: ServerResponse, target: string, ids: Ids): Promise<void> {
     const arrivedAt = performance.now();
     this.stats.requests += 1;
-    if (this.#watch.inForce(arrivedAt)) this.stats.requestsDuringRetryAfter += 1;
+    if (this.#watch.violated(arrivedAt, seenStamp(header(req, RETRY_AFTER_SEEN_HEADER)))) this.stats.requestsDuringRetryAfter += 1;
     // One listener releases everything this request holds in flight, however many members it has.
     const held = [this.#inFlight.request()];
     res.once('close', () => held.forEach((release) => release()));
@@ -242,11 +247,18 @@ class Simulator implements RunningSimulator {
     const answer = (result: Outcome<Success>, headers: Record<string, string> = {}): Handled => ({ kind: 'answer', result, headers });
     if (!mayPerform(route.kind, roles)) return answer(failed(graphErrors.insufficientPrivileges()));
     const root = `${this.#url}/v1.0`;
-    if (!isWrite(route.kind)) return answer(perform(this.#tenant, route, body, root));
+    if (!isWrite(route.kind)) {
+      const read = this.#reads.admit(route.kind);
+      if (read !== undefined && !read.ok) {
+        this.stats.readsThrottled += 1;
+        return answer(failed(graphErrors.throttled(read.retryAfterSeconds)));
+      }
+      return answer(perform(this.#tenant, route, body, root));
+    }
 
     const admission = this.#gate.admit();
     const headers: Record<string, string> =
-      admission.usedShare !== undefined && admission.usedShare > THROTTLE_HINT_FROM ? { 'x-ms-throttle-limit-percentage': admission.usedShare.toFixed(2) } : {};
+      this.#behaviour.limitPercentageHeader && admission.usedShare !== undefined && admission.usedShare > THROTTLE_HINT_FROM ? { 'x-ms-throttle-limit-percentage': admission.usedShare.toFixed(2) } : {};
     if (admission.kind === 'throttled') {
       this.stats.throttled += 1;
       return answer(failed(graphErrors.throttled(admission.retryAfterSeconds)), headers);
@@ -293,7 +305,7 @@ class Simulator implements RunningSimulator {
   async #batch(req: IncomingMessage, res: ServerResponse, members: readonly BatchMember[], roles: ReadonlySet<string>, ids: Ids): Promise<void> {
     const statuses = new Map<string, number>();
     const responses: unknown[] = [];
-    const windows: number[] = [];
+    const windows: { stamp: number; seconds: number }[] = [];
     let share: number | undefined;
     let delayMs = 0;
     for (const member of members) {
@@ -309,27 +321,37 @@ class Simulator implements RunningSimulator {
       // A member that is never answered holds its whole envelope; members before it stay applied.
       if (handled.kind === 'hold') return;
       delayMs = Math.max(delayMs, handled.delayMs ?? 0);
-      const response = memberResponse(member, handled.result, handled.headers, ids);
+      const seconds = handled.result.ok ? undefined : windowSeconds(handled.result.error);
+      const stamp = seconds === undefined ? undefined : this.#watch.nextStamp();
+      if (stamp !== undefined) windows.push({ stamp, seconds: seconds! });
+      const headers = stamp === undefined ? handled.headers : { ...handled.headers, [RETRY_AFTER_STAMP_HEADER]: String(stamp) };
+      const response = memberResponse(member, handled.result, headers, ids);
       statuses.set(member.id, response.status);
       responses.push(response);
       const hint = handled.headers['x-ms-throttle-limit-percentage'];
       if (hint !== undefined) share = Math.max(share ?? 0, Number(hint));
-      const seconds = handled.result.ok ? undefined : windowSeconds(handled.result.error);
-      if (seconds !== undefined) windows.push(seconds);
     }
     if (delayMs > 0) await sleep(delayMs, undefined, { signal: this.#closing.signal });
     // Clients that read only the envelope's headers still learn how close the quota is.
     send(res, 200, share === undefined ? {} : { 'x-ms-throttle-limit-percentage': share.toFixed(2) }, { responses });
     const sentAt = performance.now();
-    for (const seconds of windows) this.#watch.opened(sentAt, seconds);
+    for (const { stamp, seconds } of windows) this.#watch.opened(stamp, sentAt, seconds);
   }
 
   #send(res: ServerResponse, result: Outcome<Success>, headers: Record<string, string>, ids: Ids): void {
     if (result.ok) return send(res, result.value.status, headers, result.value.body);
-    sendFailure(res, result.error, ids, headers);
     const seconds = windowSeconds(result.error);
-    if (seconds !== undefined) this.#watch.opened(performance.now(), seconds);
+    const stamp = seconds === undefined ? undefined : this.#watch.nextStamp();
+    sendFailure(res, result.error, ids, stamp === undefined ? headers : { ...headers, [RETRY_AFTER_STAMP_HEADER]: String(stamp) });
+    if (stamp !== undefined) this.#watch.opened(stamp, performance.now(), seconds!);
   }
+}
+
+/** The stamp a request echoes, when it echoes a well-formed one. */
+function seenStamp(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const stamp = Number(raw);
+  return Number.isSafeInteger(stamp) && stamp >= 0 ? stamp : undefined;
 }
 
 /** The Retry-After window an error opens: 429s, and 503s that carry one. */

@@ -12,9 +12,15 @@ export interface SimulatorStats {
   maxInFlight: number;
   /** Peak concurrent operations touching one user (assignLicense, PATCH, GET of that user; `$batch` members count), latency included. */
   maxInFlightPerUser: number;
-  /** 429 answers, `$batch` members included. */
+  /** 429 answers to writes, `$batch` members included. */
   throttled: number;
-  /** Requests that arrived more than `retryAfterGraceMs` after a 429 (or 503 with Retry-After) was sent and before its Retry-After expired. */
+  /** 429 answers to reads (the read budget, `readBucket`), `$batch` members included. */
+  readsThrottled: number;
+  /**
+   * Requests sent while a Retry-After (of a 429, or a 503 that has one) was in force, by what the
+   * client knew: it echoed the stamp of a window still open (see retry-after-watch.ts). A request
+   * without the echo counts when it arrived more than `retryAfterGraceMs` into a window.
+   */
   requestsDuringRetryAfter: number;
   faults: {
     error503: number;
@@ -35,6 +41,7 @@ export function createStats(): SimulatorStats {
     maxInFlight: 0,
     maxInFlightPerUser: 0,
     throttled: 0,
+    readsThrottled: 0,
     requestsDuringRetryAfter: 0,
     faults: { error503: 0, dropBeforeApply: 0, dropAfterApply: 0, conflict409: 0, timeoutBeforeApply: 0, timeoutAfterApply: 0, latencySpike: 0 },
   };

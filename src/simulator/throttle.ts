@@ -32,15 +32,16 @@ export class TokenBucket {
     this.#updatedAt = now();
   }
 
-  take(): TakeResult {
+  /** Takes `cost` tokens (1 for a write; a read's resource units), or says when they will be there. */
+  take(cost = 1): TakeResult {
     this.#refill();
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
+    if (this.#tokens >= cost) {
+      this.#tokens -= cost;
       return { ok: true, usedShare: this.#usedShare() };
     }
     // Whole seconds, rounded up, because Retry-After carries an integer and a client that obeys
-    // it exactly must find a token waiting.
-    const waitMs = (1 - this.#tokens) / this.#perMs;
+    // it exactly must find its tokens waiting.
+    const waitMs = (Math.min(cost, this.#capacity) - this.#tokens) / this.#perMs;
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)), usedShare: this.#usedShare() };
   }
 
