@@ -105,8 +105,15 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
     settle(plan.changes, whole, attempts);
     return finish(true);
   }
-  if (mayAlreadyBeApplied(whole)) {
-    const read = await readUntilInPlace(plan.user, plan.changes, ctx);
+  const ambiguous = mayAlreadyBeApplied(whole);
+  if (ambiguous) {
+    // The write's own answer outranks a read: a remove refused as not held is in place. Only the rest needs a read.
+    const toRead = saysNotHeld(whole) ? plan.changes.filter((change) => change.action !== 'remove') : plan.changes;
+    if (toRead.length === 0) {
+      settle(plan.changes, whole, attempts, { tail: NOT_HELD_ON_RETRY });
+      return finish(true);
+    }
+    const read = await readUntilInPlace(plan.user, toRead, ctx);
     if (read) {
       settle(plan.changes, { ...whole, final: read }, attempts, { tail: ' (confirmed by reading the user after a lost response)' });
       return finish(true);
@@ -125,6 +132,9 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
       for (const row of change.rows) outcomes.set(row.row, { ...notAttemptedOutcome(row.row, ctx.stopReason(), ctx.now()), attempts: total });
     } else if (succeeded(alone.final)) {
       settle([change], alone, total);
+    } else if (ambiguous && change.action === 'remove' && saysNotHeld(alone)) {
+      // The body that carried this remove may have been applied before its answer was lost.
+      settle([change], alone, total, { tail: NOT_HELD_ON_RETRY });
     } else {
       for (const row of change.rows) outcomes.set(row.row, failed(row, alone.final, total, lead + changeFailure(alone, [change], ctx), ctx));
     }
@@ -210,8 +220,17 @@ function graphFailure(result: SendResult, kind: RequestKind): string {
 function mayAlreadyBeApplied(result: SendResult): boolean {
   const final = result.final;
   if (final.kind !== 'response' || final.status !== 400) return false;
-  return result.lostResponse || (result.attempts > 1 && /corresponding license/i.test(final.errorMessage ?? ''));
+  return result.lostResponse || (result.attempts > 1 && saysNotHeld(result));
 }
+
+/** Graph refused a remove because the user does not hold the license (any more). */
+function saysNotHeld(result: SendResult): boolean {
+  const final = result.final;
+  return final.kind === 'response' && final.status === 400 && /corresponding license/i.test(final.errorMessage ?? '');
+}
+
+/** How a row reads when a retry's "not held" settled its remove, however far the directory's reads lag. */
+const NOT_HELD_ON_RETRY = " (an earlier try's answer was lost; Graph's answer to the retry, that the user does not have the license, shows the remove is in place)";
 
 /** Graph's refusal of a license to a user without a usage location. */
 function lacksUsageLocation(exchange: Exchange): boolean {
