@@ -236,7 +236,7 @@ describe('run under injected faults (seeded): nothing lost, nothing twice, the t
  * SPEC §3 "Ambiguous failures", in a directory whose reads lag its writes: a write's own answer
  * outranks a read, and a read that does not yet show a change is tried again after a short wait.
  */
-describe('run in an eventually consistent directory: lost responses settled', () => {
+describe("run in an eventually consistent directory: a write's answer outranks a lagging read", () => {
   /** `users` users holding E3 and EMS directly. */
   function holdingBoth(users: number): TenantSpec {
     const base = testTenant({ users });
@@ -287,6 +287,26 @@ describe('run in an eventually consistent directory: lost responses settled', ()
     const lost = rows.filter((r) => /lost/.test(r.message));
     expect(lost.length).toBeGreaterThanOrEqual(2);
     expect(lost.filter((r) => !/confirmed by reading the user after a lost response/.test(r.message)).map((r) => `${r.row}: ${r.message}`)).toEqual([]);
+    for (let n = 1; n <= users; n++) expect(direct(sim, upn(n))).toEqual({ [SKU.E3]: [PLAN.SWAY] });
+  });
+
+  it("a user's later rows plan against what the run wrote, not against a read that does not show it yet", async () => {
+    // Exactly one E3 seat per user. Each user's row comes twice, with more users between the copies than
+    // the run holds in its window (their rows already in place: no writes), so that the first copy is
+    // done before the second is planned. A second copy planned against a lagging read would want a
+    // second seat, find none, and fail.
+    const users = 20;
+    const fillers = 1100;
+    const base = testTenant({ users: users + fillers, seats: users });
+    const spec: TenantSpec = { ...base, users: base.users.map((u, i) => (i < users ? u : { ...u, assignedLicenses: [{ skuId: SKU.EMS }] })) };
+    const copy = Array.from({ length: users }, (_, i) => [upn(i + 1), 'ENTERPRISEPACK', 'SWAY']);
+    const between = Array.from({ length: fillers }, (_, i) => [upn(users + i + 1), 'EMS', '']);
+    const { sim, result, rows } = await runSheet(spec, { replicationLagMs: 30_000 }, [['upn', 'sku', 'disabledplans'], ...copy, ...between, ...copy]);
+    const copies = [...rows.slice(0, users), ...rows.slice(users + fillers)];
+    expect(copies.map((r) => r.status)).toEqual([...Array(users).fill('succeeded'), ...Array(users).fill('skipped')]);
+    expect(copies[users]!.message).toBe('already has ENTERPRISEPACK with SWAY disabled');
+    expect(result.code).toBe(0);
+    expect(sim.stats.operations.assignLicense).toBe(users);
     for (let n = 1; n <= users; n++) expect(direct(sim, upn(n))).toEqual({ [SKU.E3]: [PLAN.SWAY] });
   });
 });
