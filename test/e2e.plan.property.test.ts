@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../src/simulator/index.js';
@@ -78,6 +79,102 @@ describe('run, for any tenant and sheet (property)', () => {
         }
       }),
       { numRuns: 40, seed: 20261202 },
+    );
+  }, 120_000);
+});
+
+/** A cell as a CSV writer would put it: quoted when it holds the delimiter, a quote or a line break. */
+function cell(value: string, delimiter: string): string {
+  return value.includes(delimiter) || /["\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+const ALIASES = {
+  user: ['UserPrincipalName', 'upn', 'User Principal Name', 'user_principal_name', 'EMAIL'],
+  sku: ['SkuId', 'sku', 'SKU Part Number', 'license', 'Product'],
+  plans: ['DisabledPlans', 'disabled', 'Disabled-Service-Plans'],
+  action: ['Action', 'op', 'OPERATION'],
+  location: ['UsageLocation', 'country', 'Usage Location'],
+};
+
+/** Mostly good values in the many ways admins write them, and now and then one that is wrong. */
+const messyRow = fc
+  .record({
+    user: fc.oneof(
+      { weight: 8, arbitrary: fc.integer({ min: 1, max: USERS }).map((n) => upn(n)) },
+      { weight: 2, arbitrary: fc.integer({ min: 1, max: USERS }).map((n) => ` ${upn(n).toUpperCase()} `) },
+      { weight: 1, arbitrary: fc.constantFrom('ghost@contoso.example', '') },
+    ),
+    sku: fc.oneof(
+      { weight: 5, arbitrary: fc.constantFrom('ENTERPRISEPACK', 'Office 365 E3', SKU.E3).map((name) => ({ name, id: SKU.E3 })) },
+      { weight: 4, arbitrary: fc.constantFrom('ems', `{${SKU.EMS.toUpperCase()}}`).map((name) => ({ name, id: SKU.EMS })) },
+      { weight: 1, arbitrary: fc.constant({ name: 'NOT_A_SKU', id: '' }) },
+    ),
+    plans: fc.oneof({ weight: 9, arbitrary: fc.subarray([0, 1, 2, 3]) }, { weight: 1, arbitrary: fc.constant(['NOT_A_PLAN']) }),
+    action: fc.oneof({ weight: 9, arbitrary: fc.constantFrom('', 'add', 'Remove', 'assign', 'unassign') }, { weight: 1, arbitrary: fc.constant('bogus') }),
+    location: fc.constantFrom('', '', '', '', 'DE', 'us', 'XX'),
+    note: fc.constantFrom('', 'plain', '=1+2', '+cmd', '-5', '@SUM(A1)', 'a, b; c', 'two\nlines', 'say "hi"'),
+    blankBefore: fc.constantFrom(false, false, false, true),
+  })
+  .map((r) => ({
+    ...r,
+    sku: r.sku.name,
+    plans: /remove/i.test(r.action) ? '' : r.plans.map((p) => (typeof p === 'string' ? p : (PLANS[r.sku.id] ?? ['SWAY'])[p % (PLANS[r.sku.id]?.length ?? 1)]!)).join(';'),
+  }));
+
+const messySheet = fc.record({
+  rows: fc.array(messyRow, { minLength: 1, maxLength: 20 }),
+  delimiter: fc.constantFrom(',', ';', '\t'),
+  eol: fc.constantFrom('\n', '\r\n'),
+  bom: fc.boolean(),
+  names: fc.record({
+    user: fc.constantFrom(...ALIASES.user),
+    sku: fc.constantFrom(...ALIASES.sku),
+    plans: fc.constantFrom(...ALIASES.plans),
+    action: fc.constantFrom(...ALIASES.action),
+    location: fc.constantFrom(...ALIASES.location),
+  }),
+  held: fc.array(fc.constantFrom('none', 'e3', 'e3-sway', 'ems'), { minLength: USERS, maxLength: USERS }),
+});
+
+describe('dry run, for any sheet however it is written (property)', () => {
+  it('gives every data row one outcome, in order, and its results file, read as input, plans the same', async () => {
+    await fc.assert(
+      fc.asyncProperty(messySheet, async ({ rows, delimiter, eol, bom, names, held }) => {
+        const sim = await startSimulator({ tenant: tenantOf(held, Array(USERS).fill(false)) });
+        const dir = await tempDir();
+        try {
+          const header = ['Note', names.user, names.sku, names.plans, names.action, names.location];
+          const lines = [header.map((h) => cell(h, delimiter)).join(delimiter)];
+          for (const r of rows) {
+            if (r.blankBefore) lines.push('');
+            lines.push([r.note, r.user, r.sku, r.plans, r.action, r.location].map((v) => cell(v, delimiter)).join(delimiter));
+          }
+          const input = await dir.write('in.csv', (bom ? '\uFEFF' : '') + lines.join(eol) + eol);
+          const env = { env: { GRAPH_ACCESS_TOKEN: 't' } };
+          const first = await runCli(['run', input, '--graph-url', sim.url, '--dry-run', '--out', dir.file('first.csv')], env);
+          expect([0, 1], first.stderr).toContain(first.code);
+          const firstRows = await readResults(dir.file('first.csv'));
+          expect(firstRows.map((r) => Number(r.row))).toEqual(rows.map((_, i) => i + 1));
+          expect(firstRows.every((r) => ['planned', 'skipped', 'invalid', 'failed'].includes(r.status!))).toBe(true);
+          // Other columns are carried through, formulas defused.
+          expect(firstRows.map((r) => r.Note)).toEqual(rows.map((r) => (/^[=+\-@]/.test(r.note) ? `'${r.note}` : r.note)));
+
+          const again = await runCli(['run', dir.file('first.csv'), '--graph-url', sim.url, '--dry-run', '--out', dir.file('again.csv')], env);
+          expect(again.code, again.stderr).toBe(first.code);
+          const againRows = await readResults(dir.file('again.csv'));
+          // The same plan; an invalid row's message names its line, which moves when blank lines or line breaks are gone.
+          const plan = (r: Record<string, string>) => [r.row, r.status, r.errorCode, r.message!.replace(/\(line \d+\)/, '(line _)'), r.Note];
+          expect(againRows.map(plan)).toEqual(firstRows.map(plan));
+          // The earlier outcome columns were dropped, not carried as input columns.
+          const headerOf = async (name: string) => (await readFile(dir.file(name), 'utf8')).split(/\r?\n/, 1)[0];
+          expect(await headerOf('again.csv')).toBe(await headerOf('first.csv'));
+          expect(sim.stats.operations.assignLicense + sim.stats.operations.patchUser).toBe(0);
+        } finally {
+          await dir.dispose();
+          await sim.close();
+        }
+      }),
+      { numRuns: 40, seed: 20261203 },
     );
   }, 120_000);
 });
