@@ -107,8 +107,10 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
   }
   const ambiguous = mayAlreadyBeApplied(whole);
   if (ambiguous) {
-    // The write's own answer outranks a read: a remove refused as not held is in place. Only the rest needs a read.
-    const toRead = saysNotHeld(whole) ? plan.changes.filter((change) => change.action !== 'remove') : plan.changes;
+    // The write's own answer outranks a read: a remove refused as not held is in place. The answer
+    // names no SKU, so it settles the remove only when the body held one; the rest needs a read.
+    const removes = plan.changes.filter((change) => change.action === 'remove').length;
+    const toRead = saysNotHeld(whole) && removes === 1 ? plan.changes.filter((change) => change.action !== 'remove') : plan.changes;
     if (toRead.length === 0) {
       settle(plan.changes, whole, attempts, { tail: NOT_HELD_ON_RETRY });
       return finish(true);
@@ -133,7 +135,7 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
     } else if (succeeded(alone.final)) {
       settle([change], alone, total);
     } else if (ambiguous && change.action === 'remove' && saysNotHeld(alone)) {
-      // The body that carried this remove may have been applied before its answer was lost.
+      // The body that carried this remove may have been applied before its answer was lost; alone, the answer is about this SKU.
       settle([change], alone, total, { tail: NOT_HELD_ON_RETRY });
     } else {
       for (const row of change.rows) outcomes.set(row.row, failed(row, alone.final, total, lead + changeFailure(alone, [change], ctx), ctx));
@@ -230,7 +232,7 @@ function saysNotHeld(result: SendResult): boolean {
 }
 
 /** How a row reads when a retry's "not held" settled its remove, however far the directory's reads lag. */
-const NOT_HELD_ON_RETRY = " (an earlier try's answer was lost; Graph's answer to the retry, that the user does not have the license, shows the remove is in place)";
+const NOT_HELD_ON_RETRY = ' (on a retry Graph answered that the user does not have the license: the remove is in place)';
 
 /** Graph's refusal of a license to a user without a usage location. */
 function lacksUsageLocation(exchange: Exchange): boolean {
