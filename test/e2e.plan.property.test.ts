@@ -118,7 +118,7 @@ const messyRow = fc
   .map((r) => ({
     ...r,
     sku: r.sku.name,
-    plans: /remove/i.test(r.action) ? '' : r.plans.map((p) => (typeof p === 'string' ? p : (PLANS[r.sku.id] ?? ['SWAY'])[p % (PLANS[r.sku.id]?.length ?? 1)]!)).join(';'),
+    plans: /remove/i.test(r.action) ? '' : [...r.plans].map((p: number | string) => (typeof p === 'string' ? p : (PLANS[r.sku.id] ?? ['SWAY'])[p % (PLANS[r.sku.id]?.length ?? 1)]!)).join(';'),
   }));
 
 const messySheet = fc.record({
