@@ -76,13 +76,6 @@ describe('executeUnit', () => {
 
   it.each([
     {
-      name: 'a remove refused as not held on a retry, the user no longer holding it',
-      row: { action: 'remove' as const },
-      first: { status: 400, message: NOT_HELD, attempts: 2 },
-      read: { licenseAssignmentStates: [] },
-      settled: true,
-    },
-    {
       name: 'any 400 after a lost response, the add in place with the same plans',
       row: { disabledPlans: ['p1'] },
       first: { status: 400, message: 'Something else.', lostResponse: true, attempts: 2 },
@@ -104,6 +97,42 @@ describe('executeUnit', () => {
     expect(outcome!.status).toBe(settled ? 'succeeded' : 'failed');
     if (settled) expect(outcome!.message).toMatch(/confirmed by reading the user/);
     expect(outcome!.attempts).toBe(2);
+  });
+
+  it('takes "not held" on a retry as the remove in place, without reading: a write\'s answer outranks a lagging read', async () => {
+    const { ctx, sent } = scripted([{ status: 400, message: NOT_HELD, attempts: 2, lostResponse: true }]);
+    const [outcome] = await execute(unit([1, 'a@x.com', { action: 'remove' }]), ctx);
+    expect(sent.map((s) => s.kind)).toEqual(['assignLicense']);
+    expect(outcome).toMatchObject({ status: 'succeeded', httpStatus: 400, attempts: 2 });
+    expect(outcome!.message).toBe('removed ENTERPRISEPACK (on a retry Graph answered that the user does not have the license: the remove is in place)');
+  });
+
+  it('does not take "not held" on a retry of a body of two removes for both: it names neither, so each is tried on its own', async () => {
+    const bothHeld = { status: 200, body: { licenseAssignmentStates: [{ skuId: E3, disabledPlans: [], assignedByGroup: null }] } };
+    const { ctx, sent } = scripted([{ status: 400, message: NOT_HELD, attempts: 2 }, bothHeld, bothHeld, bothHeld, bothHeld, { status: 200 }, { status: 400, message: NOT_HELD }]);
+    const outcomes = await execute(unit([1, 'a@x.com', { action: 'remove' }], [2, 'a@x.com', { action: 'remove', skuId: EMS }]), ctx);
+    expect(sent.map((s) => [s.kind, s.request.body])).toEqual([
+      ['assignLicense', { addLicenses: [], removeLicenses: [E3, EMS] }],
+      ...Array.from({ length: 4 }, () => ['read', undefined]),
+      ['assignLicense', { addLicenses: [], removeLicenses: [E3] }],
+      ['assignLicense', { addLicenses: [], removeLicenses: [EMS] }],
+    ]);
+    expect(outcomes.map((o) => [o.status, o.httpStatus, o.attempts])).toEqual([
+      ['succeeded', 200, 3],
+      ['succeeded', 400, 3],
+    ]);
+  });
+
+  it('in a body of an add and a remove refused as not held on a retry, reads only for the add, and falls back to each change alone when the read lags', async () => {
+    const notYet = { status: 200, body: { licenseAssignmentStates: [{ skuId: EMS, disabledPlans: [], assignedByGroup: null }] } };
+    const { ctx, sent } = scripted([{ status: 400, message: NOT_HELD, attempts: 2, lostResponse: true }, notYet, notYet, notYet, notYet, { status: 200 }, { status: 400, message: NOT_HELD }]);
+    const outcomes = await execute(unit([1, 'a@x.com'], [2, 'a@x.com', { action: 'remove', skuId: EMS }]), ctx);
+    expect(sent.map((s) => s.kind)).toEqual(['assignLicense', 'read', 'read', 'read', 'read', 'assignLicense', 'assignLicense']);
+    expect(outcomes.map((o) => [o.status, o.attempts])).toEqual([
+      ['succeeded', 3],
+      ['succeeded', 3],
+    ]);
+    expect(outcomes[1]!.message).toMatch(/the remove is in place\)$/);
   });
 
   it('takes "not held" on a first attempt as the answer, without reading', async () => {

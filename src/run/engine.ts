@@ -8,7 +8,7 @@ import { skuName, type SkuDirectory } from '../plan/sku-facts.js';
 import type { UserRead, UserReader } from '../tenant/read-users.js';
 import type { RequestKind } from './auth-watch.js';
 import { executeUnit, type UnitContext } from './execute-unit.js';
-import { RecentUsers } from './recent-users.js';
+import { RecentUsers, type KnownUser } from './recent-users.js';
 import { notAttemptedOutcome } from './row-outcomes.js';
 import { Scheduler, type Scheduled } from './scheduler.js';
 import type { WorkUnit } from './work-unit.js';
@@ -69,6 +69,30 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
   };
   // A unit that waits for the same user's previous unit plans when that one is done instead.
   let planning: Promise<unknown> = Promise.resolve();
+  /**
+   * Units planned and not yet finished, by the user's object id. A sheet may name one user by UPN in
+   * one row and by object id in another: the scheduler keeps each key's units in order, and this keeps
+   * the two keys' units from sending at once.
+   */
+  const runningById = new Map<string, { readonly userKey: string; readonly done: Promise<void> }>();
+
+  /** What the run wrote for the user the read names, under another key of the same user. */
+  const knownById = (read: UserKnowledge | UserRead) => {
+    const id = idOf(read);
+    return id === undefined ? undefined : recent.get(ID_KEY + id);
+  };
+
+  /**
+   * What the run wrote for the user under any key, once a unit of the same user under another key has
+   * finished; else `read`.
+   */
+  const afterOtherKeys = async (unit: WorkUnit, read: UserKnowledge | UserRead): Promise<UserKnowledge | UserRead> => {
+    const id = idOf(read);
+    const running = id === undefined ? undefined : runningById.get(id);
+    if (running !== undefined && running.userKey !== unit.userKey) await running.done;
+    const known = knownById(read);
+    return known ? { kind: 'read', user: known.current } : read;
+  };
 
   const knowledgeOf = async (unit: WorkUnit): Promise<UserKnowledge | UserRead> => {
     const known = recent.get(unit.userKey);
@@ -80,7 +104,7 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
   /** Plans a unit once its user is known; synchronous, so that units planned in turn take seats in turn. */
   const planOf = (unit: WorkUnit, read: UserKnowledge | UserRead): { plan: UnitPlan; original: UnitPlan['after'] } | { outcomes: RowOutcome[] } => {
     if (read.kind === 'failed') return { outcomes: unreadOutcomes(unit.rows, read, now()) };
-    const original = recent.get(unit.userKey)?.original ?? (read.kind === 'found' ? read.user : undefined);
+    const original = recent.get(unit.userKey)?.original ?? knownById(read)?.original ?? (read.kind === 'found' ? read.user : undefined);
     const knowledge: UserKnowledge = read.kind === 'found' ? { kind: 'read', user: read.user } : read;
     const plan = planUnit(unit.user, unit.rows, knowledge, { skus: deps.skus, ledger: deps.ledger, options });
     for (const change of plan.changes) if (change.freesSeat) scheduler.expectRemove(change.rows[0]!.row);
@@ -88,20 +112,37 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
   };
 
   const run = async (scheduled: Scheduled): Promise<void> => {
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    let id: string | undefined;
+    try {
+      await runPlanned(scheduled, (read) => {
+        id = idOf(read);
+        if (id !== undefined) runningById.set(id, { userKey: scheduled.unit.userKey, done });
+      });
+    } finally {
+      if (id !== undefined && runningById.get(id)?.done === done) runningById.delete(id);
+      finished();
+    }
+  };
+
+  const runPlanned = async (scheduled: Scheduled, onPlanned: (read: UserKnowledge | UserRead) => void): Promise<void> => {
     const { unit } = scheduled;
     const planIt = (read: UserKnowledge | UserRead) => {
       scheduled.planned = true;
+      onPlanned(read);
       return planOf(unit, read);
     };
     let planned: ReturnType<typeof planOf>;
     if (scheduled.previous) {
       await scheduled.previous;
-      planned = planIt(await knowledgeOf(unit));
+      const knowledge = await knowledgeOf(unit);
+      planned = planIt(await afterOtherKeys(unit, knowledge));
     } else {
       // Units plan one after another in the order they were admitted, so that seats go to rows in
       // file order, while their reads are already under way together.
       const knowledge = knowledgeOf(unit);
-      const turn = planning.then(async () => planIt(await knowledge));
+      const turn = planning.then(async () => planIt(await afterOtherKeys(unit, await knowledge)));
       planning = turn.catch(() => undefined);
       planned = await turn;
     }
@@ -115,7 +156,7 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
     if (options.dryRun) {
       // Nothing is sent: every planned change counts as done, for the rows after it.
       settle(plan, new Set(plan.changes));
-      if (plan.after && original) recent.set(unit.userKey, { current: plan.after, original });
+      if (plan.after && original) remember(unit.userKey, { current: plan.after, original });
       for (const row of rows) deps.onOutcome(plannedOutcome(row, plan, deps.skus, now()));
       return;
     }
@@ -132,11 +173,21 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
       return executeUnit(ready, rows, unitContext);
     });
     settle(ready, result.applied);
-    if (result.complete && ready.after && original) recent.set(unit.userKey, { current: ready.after, original });
-    else recent.forget(unit.userKey);
+    if (result.complete && ready.after && original) remember(unit.userKey, { current: ready.after, original });
+    else forget(unit.userKey, ready.after?.id ?? original?.id);
     const voided = ready.changes.filter((change) => result.notApplied.has(change)).flatMap((change) => undoOf(change, original));
     if (voided.length > 0) deps.onUndoVoid(voided);
     for (const outcome of result.outcomes) deps.onOutcome(outcome);
+  };
+
+  /** Remembers the user under the key the sheet used and under the user's object id. */
+  const remember = (userKey: string, known: KnownUser) => {
+    recent.set(userKey, known);
+    if (known.current.id !== undefined) recent.set(ID_KEY + known.current.id, known);
+  };
+  const forget = (userKey: string, id: string | undefined) => {
+    recent.forget(userKey);
+    if (id !== undefined) recent.forget(ID_KEY + id);
   };
 
   /** Gives seats back and frees them in the ledger (and to the adds that wait) as the changes ended. */
@@ -154,6 +205,14 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
 
   for await (const unit of units) await scheduler.admit(unit, run);
   await scheduler.drained();
+}
+
+/** Keys of {@link RecentUsers} that hold a user by object id, apart from the keys rows use. */
+const ID_KEY = 'id:';
+
+/** The user's object id, when a read (or what the run wrote) says it. */
+function idOf(read: UserKnowledge | UserRead): string | undefined {
+  return read.kind === 'found' || read.kind === 'read' ? read.user.id?.toLowerCase() : undefined;
 }
 
 /** The undo row of a change, pointing at the state before the run when the user was planned before. */

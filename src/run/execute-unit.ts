@@ -114,12 +114,21 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
     settle(plan.changes, whole, attempts);
     return finish(true);
   }
-  if (plan.after !== undefined && alreadyGone(whole, plan.changes)) {
+  const ambiguous = mayAlreadyBeApplied(whole);
+  if (!ambiguous && plan.after !== undefined && alreadyGone(whole, plan.changes)) {
     settle(plan.changes, whole, attempts, { tail: GONE });
     return finish(true);
   }
-  if (mayAlreadyBeApplied(whole)) {
-    const read = await readUntilInPlace(plan.user, plan.changes, ctx);
+  if (ambiguous) {
+    // The write's own answer outranks a read: a remove refused as not held is in place. The answer
+    // names no SKU, so it settles the remove only when the body held one; the rest needs a read.
+    const removes = plan.changes.filter((change) => change.action === 'remove').length;
+    const toRead = saysNotHeld(whole) && removes === 1 ? plan.changes.filter((change) => change.action !== 'remove') : plan.changes;
+    if (toRead.length === 0) {
+      settle(plan.changes, whole, attempts, { tail: NOT_HELD_ON_RETRY });
+      return finish(true);
+    }
+    const read = await readUntilInPlace(plan.user, toRead, ctx);
     if (read) {
       settle(plan.changes, { ...whole, final: read }, attempts, { tail: ' (confirmed by reading the user after a lost response)' });
       return finish(true);
@@ -140,6 +149,9 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
       for (const row of change.rows) outcomes.set(row.row, { ...notAttemptedOutcome(row.row, ctx.stopReason(), ctx.now()), attempts: total });
     } else if (succeeded(alone.final)) {
       settle([change], alone, total);
+    } else if (ambiguous && change.action === 'remove' && saysNotHeld(alone)) {
+      // The body that carried this remove may have been applied before its answer was lost; alone, the answer is about this SKU.
+      settle([change], alone, total, { tail: NOT_HELD_ON_RETRY });
     } else if (plan.after !== undefined && alreadyGone(alone, [change])) {
       settle([change], alone, total, { tail: GONE });
     } else {
@@ -235,13 +247,8 @@ const GONE = ' (it was already gone when the remove arrived)';
  * The read may lag, or another admin was quicker; the write's answer outranks the read (SPEC §3).
  */
 function alreadyGone(result: SendResult, changes: readonly Change[]): boolean {
-  const final = result.final;
-  return (
-    changes.every((change) => change.action === 'remove') &&
-    final.kind === 'response' &&
-    final.status === 400 &&
-    /corresponding license/i.test(final.errorMessage ?? '')
-  );
+  // The answer names no SKU: it settles a body of one remove only.
+  return changes.length === 1 && changes[0]!.action === 'remove' && saysNotHeld(result);
 }
 
 /**
@@ -251,8 +258,17 @@ function alreadyGone(result: SendResult, changes: readonly Change[]): boolean {
 function mayAlreadyBeApplied(result: SendResult): boolean {
   const final = result.final;
   if (final.kind !== 'response' || final.status !== 400) return false;
-  return result.lostResponse || (result.attempts > 1 && /corresponding license/i.test(final.errorMessage ?? ''));
+  return result.lostResponse || (result.attempts > 1 && saysNotHeld(result));
 }
+
+/** Graph refused a remove because the user does not hold the license (any more). */
+function saysNotHeld(result: SendResult): boolean {
+  const final = result.final;
+  return final.kind === 'response' && final.status === 400 && /corresponding license/i.test(final.errorMessage ?? '');
+}
+
+/** How a row reads when a retry's "not held" settled its remove, however far the directory's reads lag. */
+const NOT_HELD_ON_RETRY = ' (on a retry Graph answered that the user does not have the license: the remove is in place)';
 
 /** Graph's refusal of a license to a user without a usage location. */
 function lacksUsageLocation(exchange: Exchange): boolean {
