@@ -1,31 +1,32 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatorBehaviour } from '../src/simulator/behaviour.js';
-import { startSimulator, type RunningSimulator } from '../src/simulator/index.js';
+import type { RunningSimulator } from '../src/simulator/index.js';
 import type { TenantSpec, UserSpec } from '../src/simulator/tenant-spec.js';
-import { csv, readResults, runCli, tempDir } from './helpers/cli.js';
+import { csv, readResults } from './helpers/cli.js';
 import { GROUP, PLAN, SKU, testTenant, upn, userId } from './helpers/tenant.js';
+import { startHarness, type OpenHarness } from './helpers/with-simulator.js';
 
-const TOKEN = { GRAPH_ACCESS_TOKEN: 'test-token' };
-const cleanups: (() => Promise<void>)[] = [];
+const harnesses = new Map<RunningSimulator, OpenHarness>();
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  for (const harness of harnesses.values()) await harness.close();
+  harnesses.clear();
 });
 
 async function simulator(tenant: TenantSpec, behaviour: Partial<SimulatorBehaviour> = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator({ tenant, behaviour });
-  cleanups.push(() => sim.close());
-  return sim;
+  const harness = await startHarness({ tenant, behaviour });
+  harnesses.set(harness.sim, harness);
+  return harness.sim;
 }
 
 /** Runs `license-batch run` on `content` against `sim`; returns the CLI result, the results rows and the files' paths. */
 async function run(sim: RunningSimulator, content: string, args: string[] = []) {
-  const dir = await tempDir();
-  cleanups.push(() => dir.dispose());
+  const harness = harnesses.get(sim)!;
+  const dir = await harness.workspace();
   const input = await dir.write('licenses.csv', content);
-  const result = await runCli(['run', input, '--graph-url', sim.url, ...args], { env: TOKEN });
+  const result = await harness.cli(['run', input, '--graph-url', sim.url, ...args]);
   const rows = await readResults(dir.file('licenses.results.csv'));
-  return { ...result, rows, dir, input, undo: dir.file('licenses.results.undo.csv') };
+  return { ...result, rows, dir, input, undo: dir.file('licenses.results.undo.csv'), cli: harness.cli };
 }
 
 /** The tenant of `testTenant` with E3's seats set, and users shaped by `user(n)`. */
@@ -172,7 +173,7 @@ describe('run: dry run, merge and the undo file', () => {
     expect(actions).toEqual([...actions].sort((a, b) => (a === b ? 0 : a === 'remove' ? -1 : 1)));
     expect(undoText).toContain(`${upn(2)},ENTERPRISEPACK,TEAMS1,add`);
 
-    const undone = await runCli(['run', first.undo, '--graph-url', sim.url, '--out', first.dir.file('undo.results.csv')], { env: TOKEN });
+    const undone = await first.cli(['run', first.undo, '--graph-url', sim.url, '--out', first.dir.file('undo.results.csv')]);
     expect(undone.code).toBe(0);
     expect(sim.users().map((u) => [u.userPrincipalName, direct(sim, u.id)])).toEqual(before);
   });

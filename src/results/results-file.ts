@@ -1,6 +1,5 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
-import { RunError } from '../errors.js';
+import { AppendOnlyFile } from './append-only-file.js';
 import { OUTCOME_COLUMNS, type RowOutcome } from '../model.js';
 
 /** Excel opens a comma-separated file as UTF-8 only when it starts with a BOM. */
@@ -33,14 +32,14 @@ export function outcomeCells(outcome: RowOutcome): string[] {
  */
 export class ResultsFile {
   readonly path: string;
-  #fd: number | undefined;
+  readonly #file: AppendOnlyFile;
   #note: ((values: readonly string[]) => string | undefined) | undefined;
   #lastRow = 0;
   #inOrder = true;
 
-  private constructor(path: string, fd: number) {
-    this.path = path;
-    this.#fd = fd;
+  private constructor(file: AppendOnlyFile) {
+    this.path = file.path;
+    this.#file = file;
   }
 
   /**
@@ -48,13 +47,7 @@ export class ResultsFile {
    * input values, what its message should add about how they were read (such as trimmed spaces).
    */
   static create(path: string, inputColumns: readonly string[], options: { note?: (values: readonly string[]) => string | undefined } = {}): ResultsFile {
-    let fd: number;
-    try {
-      fd = openSync(path, 'w');
-    } catch (error) {
-      throw new RunError('RESULTS_UNWRITABLE', `Could not create the results file ${path}: ${(error as Error).message}`);
-    }
-    const file = new ResultsFile(path, fd);
+    const file = new ResultsFile(AppendOnlyFile.open(path, 'results file', 'create'));
     file.#note = options.note;
     file.#write(UTF8_BOM + stringify([[...inputColumns, ...OUTCOME_COLUMNS]], RESULTS_CSV_OPTIONS));
     return file;
@@ -83,18 +76,10 @@ export class ResultsFile {
   }
 
   close(): void {
-    if (this.#fd === undefined) return;
-    fsyncSync(this.#fd);
-    closeSync(this.#fd);
-    this.#fd = undefined;
+    this.#file.close();
   }
 
   #write(text: string): void {
-    if (this.#fd === undefined) throw new RunError('RESULTS_UNWRITABLE', `The results file ${this.path} is already closed`);
-    try {
-      writeSync(this.#fd, text);
-    } catch (error) {
-      throw new RunError('RESULTS_UNWRITABLE', `Could not write the results file ${this.path}: ${(error as Error).message}`);
-    }
+    this.#file.write(text);
   }
 }

@@ -1,8 +1,8 @@
 import { closeSync, createReadStream, existsSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { AppendOnlyFile } from './append-only-file.js';
 import { rename, rm } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
-import { RunError } from '../errors.js';
 import { UTF8_BOM } from './results-file.js';
 
 /** The undo file's columns: this tool's input format, so that it can be run as it is (SPEC §4). */
@@ -27,32 +27,24 @@ const PLAIN = { eof: true } as const;
  */
 export class UndoFile {
   readonly path: string;
-  #fd: number | undefined;
-  #rows = 0;
+  readonly #file: AppendOnlyFile;
   readonly #leftOut = new Map<string, number>();
 
-  private constructor(path: string, fd: number) {
-    this.path = path;
-    this.#fd = fd;
+  private constructor(file: AppendOnlyFile) {
+    this.path = file.path;
+    this.#file = file;
   }
 
   /** Creates the file, or with `extend` appends to the one an earlier run left. */
   static open(path: string, options: { extend: boolean }): UndoFile {
     const extending = options.extend && existsSync(path);
-    let fd: number;
-    try {
-      fd = openSync(path, extending ? 'a' : 'w');
-    } catch (error) {
-      throw new RunError('RESULTS_UNWRITABLE', `Could not create the undo file ${path}: ${(error as Error).message}`);
-    }
-    const file = new UndoFile(path, fd);
-    if (!extending) file.#write(UTF8_BOM + stringify([[...UNDO_COLUMNS]], PLAIN));
+    const file = new UndoFile(AppendOnlyFile.open(path, 'undo file', extending ? 'append' : 'create'));
+    if (!extending) file.#file.write(UTF8_BOM + stringify([[...UNDO_COLUMNS]], PLAIN));
     return file;
   }
 
   append(rows: readonly UndoCells[]): void {
-    this.#write(stringify(rows.map(cellsOf), PLAIN));
-    this.#rows += rows.length;
+    this.#file.write(stringify(rows.map(cellsOf), PLAIN));
   }
 
   /** Rows appended before a change that surely did not happen: {@link putRemovesFirst} leaves one out for each. */
@@ -67,25 +59,8 @@ export class UndoFile {
     return this.#leftOut;
   }
 
-  /** Rows appended by this run. */
-  get rowsWritten(): number {
-    return this.#rows;
-  }
-
   close(): void {
-    if (this.#fd === undefined) return;
-    fsyncSync(this.#fd);
-    closeSync(this.#fd);
-    this.#fd = undefined;
-  }
-
-  #write(text: string): void {
-    if (this.#fd === undefined) throw new RunError('RESULTS_UNWRITABLE', `The undo file ${this.path} is already closed`);
-    try {
-      writeSync(this.#fd, text);
-    } catch (error) {
-      throw new RunError('RESULTS_UNWRITABLE', `Could not write the undo file ${this.path}: ${(error as Error).message}`);
-    }
+    this.#file.close();
   }
 }
 
