@@ -74,7 +74,7 @@ describe('interrupting a run', () => {
     // --resume finishes the job: every row once, in order, and confirmed rows are not sent again.
     run.sim.setBehaviour({ latencyMs: 0 });
     const writesBefore = run.sim.stats.operations.assignLicense;
-    const resumed = await run.cli(['run', run.input, '--graph-url', run.sim.url, '--resume']);
+    const resumed = await run.cli(['run', run.input, '--graph-url', run.sim.url, '--resume', '--max-rate', 'off']);
     expect(resumed.code).toBe(0);
     const rows = await readResults(run.out);
     expect(rows.map((r) => Number(r.row))).toEqual(Array.from({ length: ROWS }, (_, i) => i + 1));
@@ -98,10 +98,10 @@ describe('interrupting a run', () => {
     await run.exit;
 
     run.sim.setBehaviour({ latencyMs: 0 });
-    const resumed = await run.cli(['run', run.input, '--graph-url', run.sim.url, '--resume']);
+    const resumed = await run.cli(['run', run.input, '--graph-url', run.sim.url, '--resume', '--max-rate', 'off']);
     expect(resumed.code).toBe(0);
     expect(licenses()).not.toEqual(before);
-    const undone = await run.cli(['run', run.undo, '--graph-url', run.sim.url, '--out', `${run.undo}.results.csv`]);
+    const undone = await run.cli(['run', run.undo, '--graph-url', run.sim.url, '--out', `${run.undo}.results.csv`, '--max-rate', 'off']);
     expect(undone.code).toBe(0);
     expect(licenses()).toEqual(before);
   });
