@@ -9,7 +9,7 @@ import type { UserRead, UserReader } from '../tenant/read-users.js';
 import type { RequestKind } from './auth-watch.js';
 import { executeUnit, type UnitContext } from './execute-unit.js';
 import { RecentUsers, type KnownUser } from './recent-users.js';
-import { notAttemptedOutcome } from './row-outcomes.js';
+import { decidedOutcome, notAttemptedOutcome, plannedOutcome } from './row-outcomes.js';
 import { Scheduler, type Scheduled } from './scheduler.js';
 import type { WorkUnit } from './work-unit.js';
 
@@ -157,7 +157,7 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
       // Nothing is sent: every planned change counts as done, for the rows after it.
       settle(plan, new Set(plan.changes));
       if (plan.after && original) remember(unit.userKey, { current: plan.after, original });
-      for (const row of rows) deps.onOutcome(plannedOutcome(row, plan, deps.skus, now()));
+      for (const row of rows) deps.onOutcome(dryRunOutcome(row, plan, deps.skus, now()));
       return;
     }
 
@@ -245,21 +245,14 @@ async function withoutFailedSeatMoves(plan: UnitPlan, scheduler: Scheduler, skus
   return { ...plan, decisions, changes, ...(plan.before ? { after: applied(plan.before, changes, plan.usageLocation?.value) } : {}) };
 }
 
-function plannedOutcome(row: ResolvedRow, plan: UnitPlan, skus: SkuDirectory, at: Date): RowOutcome {
-  const decision = plan.decisions.get(row.row)!;
-  const completedAt = at.toISOString();
-  if (decision.kind === 'skip') return { row: row.row, status: 'skipped', message: decision.message, attempts: 0, completedAt };
-  if (decision.kind === 'fail') return { row: row.row, status: 'failed', errorCode: decision.errorCode, message: decision.message, attempts: 0, completedAt };
-  return { row: row.row, status: 'planned', message: rowChangeInWords(plan, row, skus, 'planned'), attempts: 0, completedAt };
+/** A dry run's outcome: what was decided without a write, else what would change. */
+function dryRunOutcome(row: ResolvedRow, plan: UnitPlan, skus: SkuDirectory, at: Date): RowOutcome {
+  return decidedOutcome(row.row, plan.decisions.get(row.row)!, at) ?? plannedOutcome(row.row, rowChangeInWords(plan, row, skus, 'planned'), at);
 }
 
 /** After the run stopped: what was decided without a write stands, the rest is not attempted. */
 function stoppedOutcome(row: ResolvedRow, plan: UnitPlan, reason: string, at: Date): RowOutcome {
-  const decision = plan.decisions.get(row.row)!;
-  const completedAt = at.toISOString();
-  if (decision.kind === 'skip') return { row: row.row, status: 'skipped', message: decision.message, attempts: 0, completedAt };
-  if (decision.kind === 'fail') return { row: row.row, status: 'failed', errorCode: decision.errorCode, message: decision.message, attempts: 0, completedAt };
-  return notAttemptedOutcome(row.row, reason, at);
+  return decidedOutcome(row.row, plan.decisions.get(row.row)!, at) ?? notAttemptedOutcome(row.row, reason, at);
 }
 
 /** Rows of a user whose licenses could not be read: not attempted when the run stopped, else failed, saying why. */

@@ -8,7 +8,7 @@ import type { UserRead } from '../tenant/read-users.js';
 import { assignmentTrouble, type UserLicenses } from '../tenant/user-licenses.js';
 import { forbiddenRowMessage, type RequestKind } from './auth-watch.js';
 import { assignLicenseBody } from './request-body.js';
-import { notAttemptedOutcome } from './row-outcomes.js';
+import { decidedOutcome, notAttemptedOutcome } from './row-outcomes.js';
 
 /** What executing a unit needs from the run: one way to send (retries, pacing and stats live behind it). */
 export interface UnitContext {
@@ -53,9 +53,8 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
   };
   const sending = rows.filter((row) => plan.decisions.get(row.row)?.kind === 'send');
   for (const row of rows) {
-    const decision = plan.decisions.get(row.row);
-    if (decision?.kind === 'skip') outcomes.set(row.row, { row: row.row, status: 'skipped', message: decision.message, attempts: 0, completedAt: ctx.now().toISOString() });
-    else if (decision?.kind === 'fail') outcomes.set(row.row, localFailure(row, decision.errorCode, decision.message, ctx));
+    const decided = decidedOutcome(row.row, plan.decisions.get(row.row)!, ctx.now());
+    if (decided) outcomes.set(row.row, decided);
   }
   const finish = (complete: boolean): UnitResult => ({ outcomes: rows.map((row) => outcomes.get(row.row)!), applied, notApplied, complete });
   if (sending.length === 0) return finish(true);
@@ -277,10 +276,6 @@ function lacksUsageLocation(exchange: Exchange): boolean {
 
 function done(row: ResolvedRow, final: Exchange, attempts: number, message: string, ctx: UnitContext): RowOutcome {
   return { row: row.row, status: 'succeeded', ...httpFields(final), message, attempts, completedAt: ctx.now().toISOString() };
-}
-
-function localFailure(row: ResolvedRow, errorCode: string, message: string, ctx: UnitContext): RowOutcome {
-  return { row: row.row, status: 'failed', errorCode, message, attempts: 0, completedAt: ctx.now().toISOString() };
 }
 
 function failed(row: ResolvedRow, final: Exchange, attempts: number, message: string, ctx: UnitContext): RowOutcome {

@@ -1,5 +1,6 @@
 import { formatProblem } from '../input/parse-row.js';
 import type { RowOutcome, RowProblem } from '../model.js';
+import type { RowDecision } from '../plan/plan-unit.js';
 
 /** Outcomes of rows that sent nothing: no HTTP status, no attempts. */
 
@@ -14,4 +15,12 @@ export function notAttemptedOutcome(row: number, message: string, at: Date): Row
 
 export function plannedOutcome(row: number, message: string, at: Date): RowOutcome {
   return { row, status: 'planned', message, attempts: 0, completedAt: at.toISOString() };
+}
+
+/** The outcome the plan decided without a write (skipped, or failed here); undefined for a row to send. */
+export function decidedOutcome(row: number, decision: RowDecision, at: Date): RowOutcome | undefined {
+  const completedAt = at.toISOString();
+  if (decision.kind === 'skip') return { row, status: 'skipped', message: decision.message, attempts: 0, completedAt };
+  if (decision.kind === 'fail') return { row, status: 'failed', errorCode: decision.errorCode, message: decision.message, attempts: 0, completedAt };
+  return undefined;
 }

@@ -59,8 +59,8 @@ const MIN_WINDOW = 1000;
 /**
  * Runs one input file against Graph (SPEC §2): checks the whole file before the first write and
  * resolves names; then streams the rows again into the engine (read, plan, send), writing every
- * row's outcome to the results file as it completes and the rows that undo each confirmed change
- * to the undo file. Structural problems and a refused start throw {@link RunError} before anything is sent.
+ * row's outcome to the results file as it completes, and to the undo file the rows that undo each
+ * change, before it is sent. Structural problems and a refused start throw {@link RunError} before anything is sent.
  */
 export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResult> {
   const { stats, clock } = deps;
@@ -89,7 +89,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
     let results: ResultsFile | undefined;
     let undo: UndoFile | undefined;
     try {
-      // The earlier results are checked before anything is sent (SPEC §4).
+      // Checked above; the earlier file's finished rows are carried into the new one.
       const previous = config.resume ? await setAside(config.out) : undefined;
       const file = ResultsFile.create(config.out, input.header.names, { note: (values) => trimmedNote(values, input.header) });
       results = file;
@@ -159,9 +159,9 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
           stopReason: () => sender.unsentReason(),
           onOutcome: (outcome) =>
             guarded(() => {
-              const input = pending.get(outcome.row)!;
+              const held = pending.get(outcome.row)!;
               pending.delete(outcome.row);
-              record(input.values, input.line, outcome);
+              record(held.values, held.line, outcome);
             }),
           onUndo: (rows) => guarded(() => undo?.append(rows.map((row) => undoCells(row, skus)))),
           onUndoVoid: (rows) => undo?.leaveOut(rows.map((row) => undoCells(row, skus))),

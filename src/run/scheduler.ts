@@ -45,18 +45,11 @@ export class Scheduler {
    * joined the user's waiting unit instead (nothing new to run).
    */
   async admit(unit: WorkUnit, run: (scheduled: Scheduled) => Promise<void>): Promise<boolean> {
-    const lane = this.#lanes.get(unit.userKey);
-    if (lane && !lane.last.planned && lane.last.unit.rows.length + unit.rows.length <= MAX_ROWS_PER_UNIT) {
-      lane.last.unit.rows.push(...unit.rows);
-      return false;
-    }
+    if (this.#joinWaiting(unit)) return false;
     while (this.#admitted >= this.#windowSize) await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
     // The lane may have changed while waiting for room.
+    if (this.#joinWaiting(unit)) return false;
     const current = this.#lanes.get(unit.userKey);
-    if (current && !current.last.planned && current.last.unit.rows.length + unit.rows.length <= MAX_ROWS_PER_UNIT) {
-      current.last.unit.rows.push(...unit.rows);
-      return false;
-    }
     this.#admitted++;
     const scheduled: Scheduled = { unit, previous: current?.tail, planned: false };
     // A predecessor that failed must not strand the user's later units: they run all the same.
@@ -104,6 +97,14 @@ export class Scheduler {
       this.#sending--;
       this.#slotWaiters.shift()?.();
     }
+  }
+
+  /** Adds the unit's rows to the user's latest unit when that one is not yet planned and has room. */
+  #joinWaiting(unit: WorkUnit): boolean {
+    const waiting = this.#lanes.get(unit.userKey)?.last;
+    if (!waiting || waiting.planned || waiting.unit.rows.length + unit.rows.length > MAX_ROWS_PER_UNIT) return false;
+    waiting.unit.rows.push(...unit.rows);
+    return true;
   }
 
   #finish(userKey: string, lane: Lane): void {
