@@ -1,6 +1,7 @@
 import type { Exchange, GraphRequest } from '../graph/graph-client.js';
 import type { SendResult } from '../graph/send-with-retry.js';
 import { userPath } from '../graph/user-path.js';
+import { asGuid } from '../input/values.js';
 import { LICENSE_PROPERTIES, userLicensesOf, type UserLicenses } from './user-licenses.js';
 
 /** What reading one user gave: the user's licenses, "no such user", or a read that failed. */
@@ -13,7 +14,6 @@ export type UserRead =
 export const MAX_FILTER_VALUES = 15;
 
 const SELECT = `$select=${LICENSE_PROPERTIES.join(',')}`;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Waiting {
   readonly key: string;
@@ -31,8 +31,6 @@ export class UserReader {
   #byId: Waiting[] = [];
   #byUpn: Waiting[] = [];
   #scheduled = false;
-  /** Users asked for, and HTTP requests sent, for the counters. */
-  requests = 0;
 
   constructor(send: (request: GraphRequest) => Promise<SendResult>) {
     this.#send = send;
@@ -41,7 +39,7 @@ export class UserReader {
   /** The licenses of the user `key` names (a UPN or an object id). */
   read(key: string): Promise<UserRead> {
     return new Promise((resolve) => {
-      (GUID.test(key) ? this.#byId : this.#byUpn).push({ key, resolve });
+      (asGuid(key) !== undefined ? this.#byId : this.#byUpn).push({ key, resolve });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#flush());
@@ -62,7 +60,6 @@ export class UserReader {
   async #readMany(property: 'id' | 'userPrincipalName', waiting: readonly Waiting[]): Promise<void> {
     if (waiting.length === 1) return this.#readOne(waiting[0]!);
     const keys = [...new Set(waiting.map((w) => w.key.toLowerCase()))];
-    this.requests++;
     const result = await this.#send({ method: 'GET', path: filterPath(property, keys) });
     const final = result.final;
     if (final.kind !== 'response' || final.status !== 200) {
@@ -86,7 +83,6 @@ export class UserReader {
   }
 
   async #readOne(waiting: Waiting): Promise<void> {
-    this.requests++;
     const result = await this.#send({ method: 'GET', path: `${userPath(waiting.key)}?${SELECT}` });
     const final = result.final;
     if (final.kind === 'response' && final.status === 200) waiting.resolve({ kind: 'found', user: userLicensesOf(final.body) });
