@@ -109,7 +109,7 @@ export class RunSender {
     });
     stats.retries += Math.max(0, result.attempts - 1);
     const final = result.final;
-    if (final.kind === 'network' && !this.#answered && UNREACHABLE.has(final.code)) {
+    if (final.kind === 'network' && !this.#answered && (UNREACHABLE.has(final.code) || final.unsent === true)) {
       this.stop(new RunError('GRAPH_UNAVAILABLE', `Could not reach Microsoft Graph (${final.code}: ${final.message}); nothing was changed.`));
     }
     return result;
