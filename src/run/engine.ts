@@ -107,7 +107,6 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
     const original = recent.get(unit.userKey)?.original ?? knownById(read)?.original ?? (read.kind === 'found' ? read.user : undefined);
     const knowledge: UserKnowledge = read.kind === 'found' ? { kind: 'read', user: read.user } : read;
     const plan = planUnit(unit.user, unit.rows, knowledge, { skus: deps.skus, ledger: deps.ledger, options });
-    for (const change of plan.changes) if (change.freesSeat) scheduler.expectRemove(change.rows[0]!.row);
     return { plan, original };
   };
 
@@ -195,8 +194,9 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
     for (const change of plan.changes) {
       const done = applied.has(change);
       if (change.freesSeat) {
-        deps.ledger.settleRemove(change.skuId, change.rows[0]!.row, done);
-        scheduler.settleRemove(change.rows[0]!.row, done);
+        // The ledger knows which add, if any, took this remove's seat: that add goes on (or fails) now.
+        const waitingAdd = deps.ledger.settleRemove(change.skuId, change.rows[0]!.row, done);
+        if (waitingAdd !== undefined) scheduler.settleSeat(waitingAdd, done);
       } else if (change.seat !== undefined && !done) {
         deps.ledger.giveBack(change.skuId);
       }
@@ -233,7 +233,7 @@ async function withoutFailedSeatMoves(plan: UnitPlan, scheduler: Scheduler, skus
   const failedMoves = new Map<Change, number>();
   for (const change of waiting) {
     const removeRow = (change.seat as { removeRow: number }).removeRow;
-    if (!(await scheduler.removeSettled(removeRow))) failedMoves.set(change, removeRow);
+    if (!(await scheduler.seatSettled(change.rows[0]!.row))) failedMoves.set(change, removeRow);
   }
   if (failedMoves.size === 0) return plan;
   const decisions = new Map<number, RowDecision>(plan.decisions);

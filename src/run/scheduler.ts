@@ -32,7 +32,8 @@ export interface SchedulerOptions {
  * - each user's order: a unit runs only after the user's previous unit has finished, so a user never
  *   has two requests in flight and the user's rows apply in file order; rows that arrive while the
  *   user's latest unit is not yet planned join it, so that rows pending together become one body;
- * - waits across users: an add that takes the seat a remove frees waits for that remove to settle;
+ * - waits across users: an add that takes the seat a remove frees waits until the seat ledger says
+ *   that remove settled ({@link seatSettled});
  * - the send slots (a p-queue): how many units send at once.
  * Waiting never holds a slot, and a unit only waits for units admitted before it (the window starts
  * them in order), so nothing deadlocks.
@@ -41,7 +42,8 @@ export class Scheduler {
   readonly #window: PQueue;
   readonly #slots: PQueue;
   readonly #lanes = new Map<string, Lane>();
-  readonly #removes = new Map<number, { settled: Promise<boolean>; settle: (freed: boolean) => void }>();
+  /** Adds waiting for a seat, by row, once either side (the add, or its remove settling) got there. */
+  readonly #seats = new Map<number, { settled: Promise<boolean>; settle: (freed: boolean) => void }>();
 
   constructor(options: SchedulerOptions) {
     this.#window = new PQueue({ concurrency: options.windowSize });
@@ -72,29 +74,39 @@ export class Scheduler {
     return this.#window.onIdle();
   }
 
-  /** Announces a remove (by row) whose completion frees a seat that a later add may wait for. */
-  expectRemove(row: number): void {
-    let settle!: (freed: boolean) => void;
-    const settled = new Promise<boolean>((resolve) => (settle = resolve));
-    this.#removes.set(row, { settled, settle });
+  /**
+   * The add in `addRow` waits for the remove whose seat the ledger gave it: resolves with whether
+   * that remove freed the seat (see {@link seatSettled}).
+   */
+  seatSettled(addRow: number): Promise<boolean> {
+    return this.#seatOf(addRow).settled;
   }
 
-  /** The remove in `row` completed (`freed`) or failed: the add waiting for its seat, if any, goes on. */
-  settleRemove(row: number, freed: boolean): void {
-    const remove = this.#removes.get(row);
-    if (remove === undefined) return;
-    this.#removes.delete(row);
-    remove.settle(freed);
-  }
-
-  /** Resolves with whether the remove in `row` freed its seat. A remove never announced counts as freed. */
-  removeSettled(row: number): Promise<boolean> {
-    return this.#removes.get(row)?.settled ?? Promise.resolve(true);
+  /**
+   * The remove that an add waits for settled (the ledger names the add): `freed` when it completed.
+   * The add may not be waiting yet; it learns the answer when it asks.
+   */
+  settleSeat(addRow: number, freed: boolean): void {
+    this.#seatOf(addRow).settle(freed);
   }
 
   /** Runs `send` in one of the slots, waiting for one to be free. */
   inSlot<T>(send: () => Promise<T>): Promise<T> {
     return this.#slots.add(send);
+  }
+
+  /** One record per waiting add, made by whichever side comes first, dropped once both have been. */
+  #seatOf(addRow: number) {
+    let seat = this.#seats.get(addRow);
+    if (seat !== undefined) {
+      this.#seats.delete(addRow);
+      return seat;
+    }
+    let settle!: (freed: boolean) => void;
+    const settled = new Promise<boolean>((resolve) => (settle = resolve));
+    seat = { settled, settle };
+    this.#seats.set(addRow, seat);
+    return seat;
   }
 
   /** Adds the unit's rows to the user's latest unit when that one is not yet planned and has room. */
