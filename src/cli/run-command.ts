@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { RunError } from '../errors.js';
 import { systemClock } from '../graph/pause-gate.js';
+import { mostInFlight } from '../run/in-flight.js';
 import { runFile } from '../run/run-file.js';
 import { createRunStats } from '../run/run-stats.js';
 import { runCommandLine } from './command-line.js';
@@ -33,7 +34,7 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
   io.signal?.addEventListener('abort', onAbort, { once: true });
   let transport: Awaited<ReturnType<typeof openGraphConnection>>;
   try {
-    transport = await openGraphConnection(options, io, options.concurrency * 2, (message) => reporter.note(message));
+    transport = await openGraphConnection(options, io, mostInFlight(options.concurrency) * 2, (message) => reporter.note(message));
   } catch (error) {
     io.signal?.removeEventListener('abort', onAbort);
     throw error;

@@ -1,3 +1,4 @@
+import type PQueue from 'p-queue';
 import type { Clock } from '../graph/clock.js';
 import type { GraphRequest } from '../graph/graph-client.js';
 import type { SendResult } from '../graph/send-with-retry.js';
@@ -18,8 +19,11 @@ export interface EngineOptions extends PlanOptions {
   readonly read: boolean;
   /** Plan, send nothing: rows that would be sent become `planned`. */
   readonly dryRun: boolean;
-  /** Units sending at once: the concurrency, times the members of a `$batch`. */
-  readonly slots: number;
+  /**
+   * Units sending at once: the requests in flight, times the members of a `$batch`. A queue is sized
+   * by its owner, who may change it while the run goes (`--concurrency auto`).
+   */
+  readonly slots: number | PQueue;
   /** Units admitted and not yet finished, at the most. */
   readonly windowSize: number;
 }
