@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import got, { RequestError, TimeoutError } from 'got';
 import { packageVersion } from '../version.js';
@@ -117,7 +117,6 @@ export function createGraphClient(options: GraphClientOptions): GraphTransport &
     retry: { limit: 0 },
     throwHttpErrors: false,
     followRedirect: false,
-    responseType: 'text',
     headers: { 'user-agent': options.userAgent ?? `license-batch/${packageVersion()}`, accept: 'application/json' },
   });
   const secure = root.protocol === 'https:';
@@ -128,16 +127,26 @@ export function createGraphClient(options: GraphClientOptions): GraphTransport &
   return {
     async send(graphRequest: GraphRequest): Promise<Exchange> {
       const token = await tokens.getToken();
-      try {
-        const response = await http(base + graphRequest.path, {
-          method: graphRequest.method,
-          headers: { ...withoutAuthorization(graphRequest.headers), authorization: `Bearer ${token}`, 'client-request-id': randomUUID() },
-          ...(graphRequest.body === undefined ? {} : { json: graphRequest.body }),
+      const headers: Record<string, string> = {
+        ...withoutAuthorization(graphRequest.headers),
+        authorization: `Bearer ${token}`,
+        'client-request-id': randomUUID(),
+      };
+      const body = graphRequest.body === undefined ? undefined : JSON.stringify(graphRequest.body);
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      // got's stream interface: the promise interface costs a tenth of a millisecond more per request, for nothing used here.
+      return new Promise<Exchange>((resolve) => {
+        const request = http.stream(base + graphRequest.path, { method: graphRequest.method, headers, ...(body === undefined ? {} : { body }) });
+        const chunks: Buffer[] = [];
+        let response: { statusCode: number; headers: IncomingHttpHeaders } | undefined;
+        request.on('response', (answer: { statusCode: number; headers: IncomingHttpHeaders }) => (response = answer));
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('end', () => {
+          if (response === undefined) resolve(networkExchange(new Error('The connection ended without a response'), token, secure));
+          else resolve(toExchange(response.statusCode, flatten(response.headers), parseBody(Buffer.concat(chunks).toString('utf8'))));
         });
-        return toExchange(response.statusCode, flatten(response.headers), parseBody(response.body));
-      } catch (error) {
-        return networkExchange(error, token, secure);
-      }
+        request.on('error', (error: unknown) => resolve(networkExchange(error, token, secure)));
+      });
     },
     ...(renew
       ? {
