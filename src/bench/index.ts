@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { BENCH_USAGE, parseBenchOptions, type BenchOptions, type ScenarioName } from './bench-options.js';
 import type { BenchContext } from './bench-context.js';
 import { formatTable, seconds, type Finding, type ScenarioReport } from './report.js';
+import { clientCpuScenario } from './scenarios/client-cpu.js';
 import { rerunScenario } from './scenarios/rerun.js';
 import { runMemoryScenario } from './scenarios/run-memory.js';
 import { throttledScenario } from './scenarios/throttled.js';
@@ -17,6 +18,7 @@ import { Workspace } from './workspace.js';
 const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioReport>> = {
   throttled: throttledScenario,
   unthrottled: unthrottledScenario,
+  'client-cpu': clientCpuScenario,
   rerun: rerunScenario,
   validate: validateScenario,
   'run-memory': runMemoryScenario,
