@@ -10,7 +10,10 @@ export type RunErrorCode =
   | 'URL_REFUSED'
   | 'AUTH'
   | 'GRAPH_UNAVAILABLE'
-  | 'RESULTS_UNWRITABLE';
+  | 'RESULTS_UNWRITABLE'
+  | 'DESIRED_SHEET_EMPTY'
+  | 'TOO_MANY_REMOVES'
+  | 'INTERRUPTED';
 
 export class RunError extends Error {
   override readonly name = 'RunError';
