@@ -86,7 +86,7 @@ describe('sync options', () => {
     [['hr.csv', '--resume'], /sync takes no --resume: .*license-batch run <changes> --out <results> --resume/],
     [['hr.csv', '--no-read'], /sync takes no --no-read/],
     [['hr.csv', '--disabled-plans=merge'], /sync takes no --disabled-plans/],
-    [['hr.csv', '--max-removes', '-1'], /Invalid option --max-removes: .*got "-1"/],
+    [['hr.csv', '--max-removes=-1'], /Invalid option --max-removes: .*got "-1"/],
     [['hr.csv', '--max-removes', '101%'], /Invalid option --max-removes/],
     [['hr.csv', '--max-removes', 'ten'], /Invalid option --max-removes/],
     [[], /sync needs <desired.csv>/],
