@@ -230,6 +230,17 @@ describe('sync', () => {
     expect(directE3(h, 3).size).toBe(3);
   });
 
+  it('a row that fails: exit 1, and the summary prints the run --resume command that finishes the change sheet', async () => {
+    const h = await start(e3Users(2, 0, 0));
+    const desired = await h.dir.write('hr.csv', csv([HEADER, [upn(1), 'ENTERPRISEPACK', ''], [upn(2), 'ENTERPRISEPACK', ''], ['ghost@contoso.example', 'ENTERPRISEPACK', '']]));
+    const result = await sync([desired]);
+    expect(result.code).toBe(1);
+    const changes = h.dir.file('hr.changes.csv');
+    const results = h.dir.file('hr.changes.results.csv');
+    expect(result.stderr).toContain(`license-batch run ${changes} --out ${results} --resume`);
+    expect((await readResults(results)).map((r) => r.status)).toEqual(['failed']);
+  });
+
   it.each([
     [['--resume'], /sync takes no --resume/],
     [['--no-read'], /sync takes no --no-read/],
