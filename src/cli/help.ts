@@ -153,8 +153,10 @@ const DEMO = `license-batch demo
 Starts the built-in simulator in this process over the sample tenant (samples/tenant.json) and runs
 the three samples through it, each as a dry run first and then for real: a migration export
 (semicolons, product names, EnabledPlans), an onboarding batch (usage locations), and a nightly
-file by GUID. Some rows fail on purpose, so that the summaries and results files show what an admin
-would see. The results files are written in the current folder.
+file by GUID. Then a sync: it exports today's ENTERPRISEPACK assignments, edits a copy (a row deleted,
+a plan changed, a joiner added), and runs sync --dry-run, then sync. Some rows fail on purpose, so
+that the summaries and results files show what an admin would see. The files are written in the
+current folder.
 
 Examples:
   license-batch demo

@@ -16,7 +16,7 @@ import { readTenantSkus } from '../tenant/tenant-skus.js';
 import { openGraphConnection, readOnlySender } from './connection.js';
 import type { CliIO } from './io.js';
 import type { SyncOptions } from './options.js';
-import { defaultResultsPath, runCommand } from './run-command.js';
+import { defaultResultsPath, runCommand, type RunCommandHints } from './run-command.js';
 import { syncObject } from './summary.js';
 import { spillStdin } from './stdin-file.js';
 
@@ -30,7 +30,7 @@ const PROBLEMS_SHOWN = 20;
  * reads, seats, seat moves, results, undo file, summary and exit codes are run's. Returns the exit code.
  * @throws {RunError} before any write: usage, an empty desired sheet, too many removes, sign-in, Graph.
  */
-export async function syncCommand(options: SyncOptions, io: CliIO): Promise<number> {
+export async function syncCommand(options: SyncOptions, io: CliIO, hints: Pick<RunCommandHints, 'commands'> = {}): Promise<number> {
   const fromStdin = options.input === '-';
   if (fromStdin && options.changes === undefined) throw new RunError('USAGE', 'sync with the desired sheet on standard input needs --changes F: the change sheet is written beside the desired sheet otherwise');
   const changesPath = options.changes ?? defaultChangesPath(options.input);
@@ -84,7 +84,7 @@ export async function syncCommand(options: SyncOptions, io: CliIO): Promise<numb
           throw new RunError('TOO_MANY_REMOVES', brake.stop);
         }
 
-        const exitCode = await runCommand({ ...options, input: changesPath, out }, io, { sync: counts, desired: desiredReport, connection });
+        const exitCode = await runCommand({ ...options, input: changesPath, out }, io, { ...hints, sync: counts, desired: desiredReport, connection });
         // Invalid rows of the desired sheet were not applied: the run finished, and some rows were invalid.
         return exitCode === 0 && desired.invalidRows > 0 ? 1 : exitCode;
       } finally {
