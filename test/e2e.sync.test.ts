@@ -124,6 +124,16 @@ describe('sync', () => {
       expect(result.stderr).not.toMatch(/\n\s+at /);
     });
 
+    it('--log json: the sync event with the counts, then the error, and nothing but JSON', async () => {
+      const { desired } = await hundredAndSixty();
+      const result = await sync([desired, '--log', 'json']);
+      expect(result.code).toBe(2);
+      const events = result.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(events.map((e) => e.event)).toEqual(['sync', 'error']);
+      expect(events[0]).toMatchObject({ removes: 40, skus: [{ label: 'ENTERPRISEPACK', directHolders: 100, removes: 40 }] });
+      expect(events[1]).toMatchObject({ code: 'TOO_MANY_REMOVES', exitCode: 2, message: expect.stringMatching(/--max-removes 40/) });
+    });
+
     it.each([['40'], ['50%']])('with --max-removes %s it applies them', async (limit) => {
       const { h, desired } = await hundredAndSixty();
       const result = await sync([desired, '--max-removes', limit]);

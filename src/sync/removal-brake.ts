@@ -34,7 +34,6 @@ export function checkRemovals(counts: readonly SyncSkuCounts[], option: MaxRemov
         ? `--max-removes ${limit.percent}% of ${holders} direct holder(s)`
         : `--max-removes ${limit.count}`;
   const perSku = counts
-    .filter((sku) => sku.removes > 0)
     .map((sku) => `${sku.label} ${sku.removes} remove(s) of ${sku.directHolders} direct holder(s)`)
     .join(', ');
   const percent = holders === 0 ? 100 : Math.min(100, Math.ceil((removes * 100) / holders));
