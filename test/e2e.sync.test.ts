@@ -80,7 +80,7 @@ describe('sync', () => {
     const results = await readResults(h.dir.file('desired.changes.results.csv'));
     expect(results.map((r) => r.status)).toEqual(Array(16).fill('succeeded'));
     expect(results[0]!.Reason).toBe('not in the desired sheet');
-    expect(result.stderr).toMatch(/sync ENTERPRISEPACK: 40 direct holder\(s\) read, 10 remove\(s\), 1 plan change\(s\), 5 add\(s\), 5 left as held through a group/);
+    expect(result.stderr).toMatch(/sync ENTERPRISEPACK: 40 direct holder\(s\) read, 10 remove\(s\), 1 plan change\(s\), 5 add\(s\), 5 held through a group, not changed/);
 
     // Its undo file restores the tenant.
     const undo = await harness!.cli(['run', h.dir.file('desired.changes.results.undo.csv'), '--graph-url', h.url, '--max-rate', 'off']);
@@ -101,6 +101,15 @@ describe('sync', () => {
     expect(h.sim.stats.operations.assignLicense).toBe(writes);
     expect(await changeSheet(h.dir.file('nightly.changes.csv'))).toEqual([]);
     expect(await readResults(h.dir.file('nightly.changes.results.csv'))).toEqual([]);
+  });
+
+  it('matches users by object id or UPN in any case, however the sheet names them', async () => {
+    const h = await start(e3Users(3, 0, 0));
+    const desired = await h.dir.write('ids.csv', csv([HEADER, [userId(1).toUpperCase(), 'ENTERPRISEPACK', ''], [upn(2).toUpperCase(), 'enterprisepack', ''], [upn(3), SKU.E3, '']]));
+    const result = await sync([desired]);
+    expect(result.code).toBe(0);
+    expect(await changeSheet(h.dir.file('ids.changes.csv'))).toEqual([]);
+    expect(h.sim.stats.operations.assignLicense).toBe(0);
   });
 
   describe('brakes', () => {

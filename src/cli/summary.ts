@@ -33,7 +33,7 @@ export function syncLines(sync: SyncCounts): string[] {
   const lines = sync.skus.map(
     (sku) =>
       `sync ${sku.label}: ${sku.directHolders} direct holder(s) read, ${sku.removes} remove(s), ${sku.planChanges} plan change(s), ${sku.adds} add(s), ` +
-      `${sku.groupOnly} left as held through a group`,
+      `${sku.groupOnly} held through a group, not changed`,
   );
   if (sync.skus.length === 0) lines.push('sync: no SKU in scope');
   const total = sync.skus.reduce((sum, sku) => sum + sku.removes + sku.planChanges + sku.adds, 0);
