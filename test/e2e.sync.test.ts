@@ -112,6 +112,19 @@ describe('sync', () => {
     expect(h.sim.stats.operations.assignLicense).toBe(0);
   });
 
+  it('reads the desired sheet from standard input when --changes says where the change sheet goes', async () => {
+    const h = await start(e3Users(2, 0, 1));
+    const sheet = csv([HEADER, [upn(1), 'ENTERPRISEPACK', ''], [upn(3), 'ENTERPRISEPACK', '']]);
+    const refused = await harness!.cli(['sync', '-', '--graph-url', h.url], { stdin: sheet });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/needs --changes F/);
+    const changes = h.dir.file('stdin.changes.csv');
+    const result = await harness!.cli(['sync', '-', '--changes', changes, '--graph-url', h.url, '--max-rate', 'off'], { stdin: sheet });
+    expect(result.code).toBe(0);
+    expect((await changeSheet(changes)).map((c) => `${c.Action} ${c.UserPrincipalName}`)).toEqual([`remove ${upn(2)}`, `add ${upn(3)}`]);
+    expect((await readResults(h.dir.file('stdin.changes.results.csv'))).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
   describe('brakes', () => {
     async function hundredAndSixty(): Promise<{ h: OpenHarness; desired: string }> {
       const h = await start(e3Users(100, 0, 0));
