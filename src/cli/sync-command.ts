@@ -13,7 +13,7 @@ import { listHolders } from '../tenant/list-holders.js';
 import { skuModel } from '../tenant/sku-model.js';
 import { skuOptionIds } from '../tenant/sku-option.js';
 import { readTenantSkus } from '../tenant/tenant-skus.js';
-import { openGraphConnection, readOnlySender } from './connection.js';
+import { openGraphConnection, readOnlySender, type GraphConnection } from './connection.js';
 import type { CliIO } from './io.js';
 import type { SyncOptions } from './options.js';
 import { defaultResultsPath, runCommand, type RunCommandHints } from './run-command.js';
@@ -41,7 +41,9 @@ export async function syncCommand(options: SyncOptions, io: CliIO, hints: Pick<R
   const spilled = fromStdin ? await spillStdin(io.stdin) : undefined;
   try {
     const desiredPath = spilled?.path ?? options.input;
+    // The sheet's structure is checked before signing in: a broken file costs no request.
     const scan = await scanFile(desiredPath, { delimiter: options.delimiter });
+    let connection: GraphConnection;
     try {
       if (scan.rows === 0) {
         throw new RunError(
@@ -49,49 +51,50 @@ export async function syncCommand(options: SyncOptions, io: CliIO, hints: Pick<R
           `the desired sheet ${options.input} has no data row: sync would remove every direct assignment of the SKUs in scope, so it refuses (whatever --max-removes says)`,
         );
       }
-      const text = options.log === 'text' && !options.quiet;
-      const say = (message: string) => {
-        if (text) io.stderr.write(`license-batch: ${message}\n`);
-      };
-      const connection = await openGraphConnection(options, io, options.concurrency * 2);
-      try {
-        const sender = readOnlySender(connection, io);
-        const tenantSkus = await readTenantSkus((request) => sender.send(request, 'skus'));
-        const model = skuModel(tenantSkus, await loadReferenceTable());
-        const extra = skuOptionIds(options.skus, model);
-        const desired = await readDesiredSheet(desiredPath, scan, createSkuCatalog({ model }), { delimiter: options.delimiter });
-        reportProblems(desired, options.input, say);
-        if (options.strict && desired.invalidRows > 0) {
-          throw new RunError('INVALID_ROWS_STRICT', `${desired.invalidRows} row(s) of the desired sheet are invalid and --strict is set: nothing was listed or sent`);
-        }
-
-        const scope = [...new Set([...desired.state.skuIds, ...extra])];
-        const diff = new SyncDiff(desired.state, scope, model.facts);
-        for (const skuId of scope) {
-          const label = skuName(model.facts(skuId), skuId);
-          say(`listing the holders of ${label}`);
-          for await (const holder of listHolders(skuId, label, (request) => sender.send(request, 'read'))) diff.holder(skuId, holder);
-          if (sender.signal.aborted) throw new RunError('INTERRUPTED', 'interrupted while listing the holders: nothing was sent', { exitCode: 130 });
-        }
-        const plan = diff.finish();
-        await writeChangeSheet(changesPath, plan.changes, model.facts);
-        const counts: SyncCounts = { changesPath, skus: plan.counts };
-        const desiredReport = { path: options.input, invalidRows: desired.invalidRows, problems: desired.problems };
-
-        const brake = checkRemovals(plan.counts, options.maxRemoves, changesPath);
-        if (brake.stop !== undefined) {
-          if (options.log === 'json') io.stderr.write(`${JSON.stringify(syncObject(counts, desiredReport))}\n`);
-          throw new RunError('TOO_MANY_REMOVES', brake.stop);
-        }
-
-        const exitCode = await runCommand({ ...options, input: changesPath, out }, io, { ...hints, sync: counts, desired: desiredReport, connection });
-        // Invalid rows of the desired sheet were not applied: the run finished, and some rows were invalid.
-        return exitCode === 0 && desired.invalidRows > 0 ? 1 : exitCode;
-      } finally {
-        connection.close();
-      }
-    } finally {
+      connection = await openGraphConnection(options, io, options.concurrency * 2);
+    } catch (error) {
       await scan.dispose();
+      throw error;
+    }
+    try {
+      const sender = readOnlySender(connection, io);
+      const tenantSkus = await readTenantSkus((request) => sender.send(request, 'skus'));
+      const model = skuModel(tenantSkus, await loadReferenceTable());
+      const extra = skuOptionIds(options.skus, model);
+      // The scan's partitions go as soon as the desired state is read: the listing and the run need only the state.
+      const desired = await readDesiredSheet(desiredPath, scan, createSkuCatalog({ model }), { delimiter: options.delimiter }).finally(() => scan.dispose());
+      const say = (message: string) => {
+        if (options.log === 'text' && !options.quiet) io.stderr.write(`license-batch: ${message}\n`);
+      };
+      reportProblems(desired, options.input, say);
+      if (options.strict && desired.invalidRows > 0) {
+        throw new RunError('INVALID_ROWS_STRICT', `${desired.invalidRows} row(s) of the desired sheet are invalid and --strict is set: nothing was listed or sent`);
+      }
+
+      const scope = [...new Set([...desired.state.skuIds, ...extra])];
+      const diff = new SyncDiff(desired.state, scope, model.facts);
+      for (const skuId of scope) {
+        const label = skuName(model.facts(skuId), skuId);
+        say(`listing the holders of ${label}`);
+        for await (const holder of listHolders(skuId, label, (request) => sender.send(request, 'read'))) diff.holder(skuId, holder);
+        if (sender.signal.aborted) throw new RunError('INTERRUPTED', 'interrupted while listing the holders: nothing was sent', { exitCode: 130 });
+      }
+      const plan = diff.finish();
+      await writeChangeSheet(changesPath, plan.changes, model.facts);
+      const counts: SyncCounts = { changesPath, skus: plan.counts };
+      const desiredReport = { path: options.input, invalidRows: desired.invalidRows, problems: desired.problems };
+
+      const brake = checkRemovals(plan.counts, options.maxRemoves, changesPath);
+      if (brake.stop !== undefined) {
+        if (options.log === 'json') io.stderr.write(`${JSON.stringify(syncObject(counts, desiredReport))}\n`);
+        throw new RunError('TOO_MANY_REMOVES', brake.stop);
+      }
+
+      const exitCode = await runCommand({ ...options, input: changesPath, out }, io, { ...hints, sync: counts, desired: desiredReport, connection });
+      // Invalid rows of the desired sheet were not applied: the run finished, and some rows were invalid.
+      return exitCode === 0 && desired.invalidRows > 0 ? 1 : exitCode;
+    } finally {
+      connection.close();
     }
   } finally {
     await spilled?.dispose();

@@ -34,16 +34,12 @@ export class DesiredState {
     if (row.usageLocation !== undefined && row.action === 'add') user.usageLocation = row.usageLocation;
     if (!this.#skus.includes(row.skuId)) this.#skus.push(row.skuId);
     if (user.wishes.some((wish) => wish.skuId === row.skuId && wish.kind === 'leave')) return;
-    const others = user.wishes.filter((wish) => wish.skuId !== row.skuId);
-    const wish: Wish = row.action === 'remove' ? { skuId: row.skuId, kind: 'remove' } : { skuId: row.skuId, kind: 'add', disabledPlans: this.#plans(row.disabledPlans) };
-    user.wishes.splice(0, user.wishes.length, ...others, wish);
+    setWish(user, row.action === 'remove' ? { skuId: row.skuId, kind: 'remove' } : { skuId: row.skuId, kind: 'add', disabledPlans: this.#plans(row.disabledPlans) });
   }
 
   /** A row of the sheet that is invalid: its user is left alone for its SKU, whatever other rows say. */
   leave(userKey: string, user: string, skuId: string): void {
-    const desired = this.#user(userKey, user);
-    const others = desired.wishes.filter((wish) => wish.skuId !== skuId);
-    desired.wishes.splice(0, desired.wishes.length, ...others, { skuId, kind: 'leave' });
+    setWish(this.#user(userKey, user), { skuId, kind: 'leave' });
   }
 
   /** The user the sheet names by this key (a UPN or an object id, any case). */
@@ -80,4 +76,11 @@ export class DesiredState {
     }
     return shared;
   }
+}
+
+/** One wish per SKU: a later row of the same SKU takes its place (rows that contradict each other are invalid already). */
+function setWish(user: DesiredUser, wish: Wish): void {
+  const at = user.wishes.findIndex((w) => w.skuId === wish.skuId);
+  if (at === -1) user.wishes.push(wish);
+  else user.wishes[at] = wish;
 }
