@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { UserSpec } from '../src/simulator/index.js';
 import { csv, readResults } from './helpers/cli.js';
 import { GROUP, PLAN, SKU, testTenant, upn, userId } from './helpers/tenant.js';
+import { until } from './helpers/until.js';
 import { startHarness, type OpenHarness } from './helpers/with-simulator.js';
 
 let harness: OpenHarness | undefined;
@@ -27,9 +28,9 @@ function e3Users(direct: number, group: number, none: number): UserSpec[] {
   return users;
 }
 
-async function start(users: UserSpec[], options: { seats?: number } = {}): Promise<OpenHarness> {
+async function start(users: UserSpec[], options: { seats?: number; latencyMs?: number } = {}): Promise<OpenHarness> {
   const tenant = testTenant({ users: 0, extraUsers: users, ...(options.seats !== undefined ? { seats: options.seats } : {}) });
-  harness = await startHarness({ tenant });
+  harness = await startHarness({ tenant, ...(options.latencyMs !== undefined ? { behaviour: { latencyMs: options.latencyMs } } : {}) });
   return harness;
 }
 
@@ -271,6 +272,25 @@ describe('sync', () => {
     const results = h.dir.file('hr.changes.results.csv');
     expect(result.stderr).toContain(`license-batch run ${changes} --out ${results} --resume`);
     expect((await readResults(results)).map((r) => r.status)).toEqual(['failed']);
+  });
+
+  it('an interrupted sync exits 130, and the run --resume command its summary prints finishes it', async () => {
+    const h = await start(e3Users(0, 0, 60), { latencyMs: 50 });
+    const desired = await h.dir.write('long.csv', csv([HEADER, ...Array.from({ length: 60 }, (_, i) => [upn(i + 1), 'ENTERPRISEPACK', ''])]));
+    const controller = new AbortController();
+    const running = harness!.cli(['sync', desired, '--graph-url', h.url, '--max-rate', 'off', '--concurrency', '2'], { signal: controller.signal });
+    await until(() => h.sim.stats.operations.assignLicense >= 5, 'five writes');
+    controller.abort();
+    const result = await running;
+    expect(result.code).toBe(130);
+    const command = /license-batch run (\S+) --out (\S+) --resume.*$/m.exec(result.stderr);
+    expect(command?.[1]).toBe(h.dir.file('long.changes.csv'));
+    expect(command?.[2]).toBe(h.dir.file('long.changes.results.csv'));
+    expect(directE3(h, 60).size).toBeLessThan(60);
+
+    const resumed = await harness!.cli(command![0].replace(/^license-batch /, '').split(' '));
+    expect(resumed.code).toBe(0);
+    expect(directE3(h, 60).size).toBe(60);
   });
 
   it.each([
