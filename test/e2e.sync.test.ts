@@ -299,11 +299,14 @@ describe('sync', () => {
     [['--disabled-plans', 'merge'], /sync takes no --disabled-plans/],
     [['--max-removes', 'lots'], /Invalid option --max-removes/],
     [['--sku', 'NOPE'], /--sku "NOPE" is not a SKU this tenant has/],
+    [['--changes', 'SELF'], /--changes .* is the desired sheet itself/],
+    [['--out', 'SELF'], /--out .* is the desired sheet itself/],
   ])('refuses %j with exit 2', async (extra, message) => {
     const h = await start(e3Users(1, 0, 0));
     const desired = await h.dir.write('d.csv', csv([HEADER, [upn(1), 'ENTERPRISEPACK', '']]));
-    const result = await sync([desired, ...extra]);
+    const result = await sync([desired, ...extra.map((arg) => (arg === 'SELF' ? desired : arg))]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
+    expect(await readFile(desired, 'utf8')).toBe(csv([HEADER, [upn(1), 'ENTERPRISEPACK', '']]));
   });
 });

@@ -37,6 +37,7 @@ export async function syncCommand(options: SyncOptions, io: CliIO, hints: Pick<R
   const out = options.out ?? defaultResultsPath(changesPath);
   if (!fromStdin && resolve(changesPath) === resolve(options.input)) throw new RunError('USAGE', `--changes ${changesPath} is the desired sheet itself; choose another path`);
   if (resolve(out) === resolve(changesPath)) throw new RunError('USAGE', `--out ${out} is the change sheet itself; choose another results path`);
+  if (!fromStdin && resolve(out) === resolve(options.input)) throw new RunError('USAGE', `--out ${out} is the desired sheet itself; choose another results path`);
 
   const spilled = fromStdin ? await spillStdin(io.stdin) : undefined;
   try {
