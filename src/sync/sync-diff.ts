@@ -56,7 +56,7 @@ export class SyncDiff {
   readonly #planChanges: ChangeRow[] = [];
   readonly #adds: ChangeRow[] = [];
   /** (user, SKU) wishes met by a holder, so that {@link finish} adds only to users not listed. */
-  readonly #seen = new WeakMap<Wish, true>();
+  readonly #seen = new WeakSet<Wish>();
   /** Users whose usage location a change row already carries. */
   readonly #located = new WeakSet<DesiredUser>();
 
@@ -77,7 +77,7 @@ export class SyncDiff {
       (d): d is DesiredUser => d !== undefined,
     );
     const wishes = matches.flatMap((desired) => desired.wishes.filter((wish) => wish.skuId === skuId));
-    for (const wish of wishes) this.#seen.set(wish, true);
+    for (const wish of wishes) this.#seen.add(wish);
     const wish = wishes.find((w) => w.kind === 'leave') ?? wishes.find((w) => w.kind === 'add') ?? wishes[0];
     const desired = matches[0];
     const held = user.direct.get(skuId);
