@@ -63,7 +63,8 @@ Options:
   --max-removes N|N%      removes allowed (default 10% of the scoped SKUs' direct holders, at least 10)
   --changes F             change sheet (default: <desired without extension>.changes.csv)
   --out F                 results file (default: <changes without .csv>.results.csv)
-  --dry-run               write the change sheet and a dry-run results file; send no write
+  --dry-run               write the change sheet and a dry-run results file; send no write (the
+                          brakes apply as to the real sync, so a dry run predicts its exit code)
   and run's options (--strict, --concurrency, --max-rate, --batch-size, --usage-location, --undo-out,
   --delimiter, --log, --quiet), but not --resume, --no-read or --disabled-plans
 

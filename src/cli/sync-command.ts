@@ -77,8 +77,13 @@ export async function syncCommand(options: SyncOptions, io: CliIO, hints: Pick<R
       for (const skuId of scope) {
         const label = skuName(model.facts(skuId), skuId);
         say(`listing the holders of ${label}`);
-        for await (const holder of listHolders(skuId, label, (request) => sender.send(request, 'read'))) diff.holder(skuId, holder);
+        let listed = 0;
+        for await (const holder of listHolders(skuId, label, (request) => sender.send(request, 'read'))) {
+          diff.holder(skuId, holder);
+          listed++;
+        }
         if (sender.signal.aborted) throw new RunError('INTERRUPTED', 'interrupted while listing the holders: nothing was sent', { exitCode: 130 });
+        say(`${label}: ${listed} holder(s) listed`);
       }
       const plan = diff.finish();
       await writeChangeSheet(changesPath, plan.changes, model.facts);
