@@ -157,6 +157,14 @@ describe('sync', () => {
       expect(events[1]).toMatchObject({ code: 'TOO_MANY_REMOVES', exitCode: 2, message: expect.stringMatching(/--max-removes 40/) });
     });
 
+    it('a dry run meets the same brakes: exit 2, the change sheet, no results', async () => {
+      const { h, desired } = await hundredAndSixty();
+      const result = await sync([desired, '--dry-run']);
+      expect(result.code).toBe(2);
+      expect(await changeSheet(h.dir.file('cut-short.changes.csv'))).toHaveLength(40);
+      await expect(readFile(h.dir.file('cut-short.changes.results.csv'))).rejects.toThrow(/ENOENT/);
+    });
+
     it.each([['40'], ['50%']])('with --max-removes %s it applies them', async (limit) => {
       const { h, desired } = await hundredAndSixty();
       const result = await sync([desired, '--max-removes', limit]);
