@@ -24,7 +24,7 @@ export async function exportCommand(options: ExportOptions, io: CliIO): Promise<
   try {
     const sender = readOnlySender(transport, io);
     const tenantSkus = await readTenantSkus((request) => sender.send(request, 'skus'));
-    const send = (request: GraphRequest) => sender.send(request, 'read');
+    const send = (request: GraphRequest) => sender.send(request, 'list');
     const only = options.skus.length > 0 ? await skuFilter(options.skus, tenantSkus) : undefined;
 
     const out = options.out === undefined ? io.stdout : createWriteStream(options.out);

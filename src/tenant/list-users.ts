@@ -17,7 +17,7 @@ export async function* listUsers(
   let path: string | undefined = `/users?$select=${select.join(',')}&$top=${PAGE_SIZE}`;
   while (path !== undefined) {
     const { final } = await send({ method: 'GET', path });
-    if (final.kind !== 'response' || final.status !== 200) throw readFailure('list users (GET /users)', final);
+    if (final.kind !== 'response' || final.status !== 200) throw readFailure('list users (GET /users)', final, 'list');
     const page = final.body as { value?: Record<string, unknown>[]; '@odata.nextLink'?: string };
     yield* page.value ?? [];
     path = page['@odata.nextLink'] === undefined ? undefined : relativeToRoot(page['@odata.nextLink']);

@@ -49,5 +49,5 @@ export async function readTenantSkus(send: (request: GraphRequest) => Promise<Se
     const value = (final.body as { value?: unknown } | undefined)?.value;
     if (Array.isArray(value)) return value as TenantSku[];
   }
-  throw readFailure("read the tenant's SKUs (GET /subscribedSkus)", final);
+  throw readFailure("read the tenant's SKUs (GET /subscribedSkus)", final, 'skus');
 }
