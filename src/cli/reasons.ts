@@ -142,6 +142,12 @@ const RULES: readonly Rule[] = [
     reason: 'Graph or the network failed until retries ran out',
     fix: 'retry with --resume (raise --max-retries if it keeps happening)',
   },
+  {
+    codes: ['UnexpectedAnswer'],
+    key: 'unexpected-answer',
+    reason: 'Graph\'s answer could not be read',
+    fix: 'retry with --resume; if it keeps happening, check for a proxy or gateway between this tool and Graph (--graph-url)',
+  },
   { codes: ['InternalError'], key: 'internal', reason: 'an internal error of license-batch', fix: 'retry with --resume, and report it with the results row' },
 ];
 
