@@ -78,7 +78,7 @@ export async function syncCommand(options: SyncOptions, io: CliIO, hints: Pick<R
         const label = skuName(model.facts(skuId), skuId);
         say(`listing the holders of ${label}`);
         let listed = 0;
-        for await (const holder of listHolders(skuId, label, (request) => sender.send(request, 'read'))) {
+        for await (const holder of listHolders(skuId, label, (request) => sender.send(request, 'list'))) {
           diff.holder(skuId, holder);
           listed++;
         }
