@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UserSpec } from '../src/simulator/index.js';
 import { csv, readResults } from './helpers/cli.js';
+import { startRewritingProxy, type RewritingProxy } from './helpers/rewriting-proxy.js';
 import { GROUP, PLAN, SKU, testTenant, upn, userId } from './helpers/tenant.js';
 import { until } from './helpers/until.js';
 import { startHarness, type OpenHarness } from './helpers/with-simulator.js';
@@ -299,6 +300,33 @@ describe('sync', () => {
     const resumed = await harness!.cli(command![0].replace(/^license-batch /, '').split(' '));
     expect(resumed.code).toBe(0);
     expect(directE3(h, 60).size).toBe(60);
+  });
+
+  it.each([
+    { what: 'a holder without an assignedLicenses list', edit: (u: any) => ({ ...u, assignedLicenses: undefined }) },
+    { what: 'a holder whose licenseAssignmentStates is not a list', edit: (u: any) => ({ ...u, licenseAssignmentStates: 'E3' }) },
+  ])('stops before any write, exit 2, when Graph lists $what (relative next links followed)', async ({ edit }) => {
+    const h = await start(e3Users(1200, 0, 0));
+    let proxy: RewritingProxy | undefined;
+    try {
+      proxy = await startRewritingProxy(h.url, ({ method, path, status, body }) => {
+        if (method !== 'GET' || !path.includes('assignedLicenses%2Fany') || status !== 200) return undefined;
+        const page = JSON.parse(body);
+        // Graph's next link as a path relative to the root, and the second page's last user mangled.
+        const next = page['@odata.nextLink'] === undefined ? undefined : new URL(page['@odata.nextLink']);
+        if (next) page['@odata.nextLink'] = next.pathname.replace(/^\/v1\.0/, '') + next.search;
+        else page.value[page.value.length - 1] = edit(page.value[page.value.length - 1]);
+        return { body: JSON.stringify(page) };
+      });
+      const desired = await h.dir.write('mangled.csv', csv([HEADER, ...Array.from({ length: 1200 }, (_, i) => [upn(i + 1), 'ENTERPRISEPACK', ''])]));
+      const result = await harness!.cli(['sync', desired, '--graph-url', proxy.url, '--max-rate', 'off']);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/listed a holder of ENTERPRISEPACK whose licenses cannot be read/);
+      expect(h.sim.stats.operations.assignLicense).toBe(0);
+      expect(h.sim.stats.operations.listUsers).toBe(2);
+    } finally {
+      await proxy?.close();
+    }
   });
 
   it.each([
