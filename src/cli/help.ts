@@ -29,6 +29,9 @@ Options:
   --disabled-plans M      replace (default: the row's plans, as the API means) or merge (add to
                           the plans the user already has disabled for that SKU)
   --undo-out F            undo file (default: <results without .csv>.undo.csv)
+  --report F              HTML report of the run, for the project team or change board
+                          (default: <results without .csv>.html)
+  --no-report             write no HTML report
   --usage-location XX     usage location for users that have none
   --delimiter ,|;|tab     input delimiter (default: detected from the header line)
   --log text|json         progress and summary as text (default) or one JSON object per line
