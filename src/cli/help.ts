@@ -12,7 +12,7 @@ const CONNECTION = `Connection and sign-in:
 const RUN = `license-batch run <input.csv|-> [options]
 
 Applies the file's license changes through Microsoft Graph and writes a results file with one row
-per input row (status, errorCode, message, ...). It reads each user's licenses first: rows already in
+per input row (status, errorCode, message, ...), and an HTML report of the run for the project team. It reads each user's licenses first: rows already in
 place are skipped, seats are checked, removes that free seats go before the adds that need them,
 and an undo file is written next to the results.
 

@@ -98,7 +98,8 @@ export class Timeline {
 export function regroup(view: TimelineView, maxBars: number, minBarMs = 0): TimelineView {
   const n = view.buckets.length;
   let factor = Math.max(1, Math.ceil(n / maxBars));
-  const wanted = Math.min(minBarMs, view.spanMs / 10);
+  // A run of a second or two is one bar: rates over a tenth of a second are noise.
+  const wanted = view.spanMs < 2 * minBarMs ? view.spanMs : Math.min(minBarMs, view.spanMs / 10);
   while (view.bucketMs * factor < wanted) factor++;
   if (factor === 1) return view;
   const buckets: TrafficBucket[] = [];

@@ -61,7 +61,9 @@ export function trafficChart(timeline: TimelineView): Html {
     const y = WRITES_TOP + WRITES_HEIGHT - (value / rateTop) * WRITES_HEIGHT;
     return html`<line class="grid" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${fixed(y)}" y2="${fixed(y)}"/><text class="tick" x="${LEFT - 6}" y="${fixed(y + 4)}" text-anchor="end">${formatRate(value)}/s</text>`;
   });
-  const timeTicks = [0, 0.25, 0.5, 0.75, 1].map((share) => {
+  // Ticks whose labels would repeat (a run of a second) are left out.
+  const shares = [0, 0.25, 0.5, 0.75, 1].filter((share, i, all) => i === 0 || formatDuration((share * spanMs) / 1000) !== formatDuration((all[i - 1]! * spanMs) / 1000));
+  const timeTicks = shares.map((share) => {
     const x = LEFT + share * PLOT_WIDTH;
     const anchor = share === 0 ? 'start' : share === 1 ? 'end' : 'middle';
     return html`<line class="axis" x1="${fixed(x)}" x2="${fixed(x)}" y1="${AXIS_Y}" y2="${AXIS_Y + 4}"/><text class="tick" x="${fixed(x)}" y="${AXIS_Y + 17}" text-anchor="${anchor}">${formatDuration((share * spanMs) / 1000)}</text>`;
