@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,8 +54,9 @@ describe('the report in a browser', () => {
   it("a migration's dry run: counts, licenses and reasons on screen, no chart, nothing fetched", async () => {
     const tenant = await loadTenantFile(samplePath('tenant.json'));
     await withSimulator({ tenant }, async ({ url, cli, dir }) => {
+      const input = await dir.write('migration.csv', await readFile(samplePath('migration.csv')));
       const out = dir.file('migration.results.csv');
-      const { code, stderr } = await cli(['run', samplePath('migration.csv'), '--graph-url', url, '--out', out, '--dry-run', '--max-rate', 'off'], { env });
+      const { code, stderr } = await cli(['run', input, '--graph-url', url, '--out', out, '--dry-run', '--max-rate', 'off'], { env });
       expect(code, stderr).toBe(1);
       const reportPath = dir.file('migration.results.html');
       expect(stderr).toContain(`report: ${reportPath}`);
