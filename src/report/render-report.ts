@@ -57,6 +57,7 @@ figcaption { font-size: 12px; color: var(--muted); }
 .key { display: inline-block; width: 11px; height: 11px; margin: 0 4px 0 12px; vertical-align: -1px; border-radius: 2px; }
 .key.writes { background: var(--blue); } .key.throttled { background: var(--red); } .key.paused { background: var(--amber); opacity: .6; }
 footer { margin-top: 32px; padding-top: 8px; border-top: 1px solid var(--line); font-size: 12px; }
+@page { margin: 14mm; }
 @media print {
   body { background: #fff; font-size: 11pt; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   main { max-width: none; padding: 0; }

@@ -29,7 +29,7 @@ export function headline(data: ReportData): Html {
   const problems = byStatus.failed + byStatus.invalid;
   const verdict = verdictOf(data);
   return html`<header>
-<p class="kicker">license-batch ${run.dryRun ? 'dry run' : 'run'} report</p>
+<p class="kicker">license-batch ${data.sync ? 'sync' : 'run'}${run.dryRun ? ' (dry run)' : ''} report</p>
 <h1>${baseName(run.input)}</h1>
 <p class="verdict ${verdict.tone}"><strong>${verdict.title}</strong> ${verdict.detail}</p>
 ${run.dryRun ? html`<p class="note">A dry run reads the tenant and plans; it sends no change. ${problems > 0 ? 'Fix the rows listed below before applying it.' : ''}</p>` : ''}
