@@ -7,7 +7,9 @@ const CONNECTION = `Connection and sign-in:
   --device-code           sign in as an admin, with a code shown here
   Environment: GRAPH_ACCESS_TOKEN, or AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET
   (or + AZURE_CLIENT_CERTIFICATE_PATH [+ AZURE_CLIENT_CERTIFICATE_PASSWORD]); AZURE_AUTHORITY_HOST.
-  Permissions: LicenseAssignment.ReadWrite.All (+ User.ReadWrite.All to set usage location).`;
+  Permissions (Microsoft Graph, application, with admin consent): LicenseAssignment.ReadWrite.All and
+  User.Read.All; User.ReadWrite.All instead of User.Read.All if the sheet sets usage locations.
+  Delegated (--device-code): the License Administrator or User Administrator role.`;
 
 const RUN = `license-batch run <input.csv|-> [options]
 

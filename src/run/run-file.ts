@@ -18,7 +18,7 @@ import { sortResultsFile } from '../results/sort-results.js';
 import { defaultUndoPath, putRemovesFirst, UndoFile } from '../results/undo-file.js';
 import { UserReader } from '../tenant/read-users.js';
 import { skuDirectory } from '../tenant/sku-directory.js';
-import { freeSeats, readTenantSkus, type TenantSku } from '../tenant/tenant-skus.js';
+import { freeSeats, readTenantSkus, seatsCounted, type TenantSku } from '../tenant/tenant-skus.js';
 import type { GraphTransport } from '../graph/graph-client.js';
 import { runUnits } from './engine.js';
 import type { RunConfig } from './run-config.js';
@@ -217,7 +217,8 @@ async function readTenant(sender: RunSender, needs: { reading: boolean; namesUse
   return {
     catalog: createSkuCatalog({ ...(tenantSkus ? { tenantSkus } : {}), referenceRows }),
     skus: skuDirectory(tenantSkus, referenceRows),
-    ledger: new SeatLedger(needs.reading ? (tenantSkus ?? []).map((sku): [string, number] => [sku.skuId.toLowerCase(), freeSeats(sku)]) : []),
+    // A SKU whose seats Graph did not count gets no seat check: Graph's own answer decides.
+    ledger: new SeatLedger(needs.reading ? (tenantSkus ?? []).filter(seatsCounted).map((sku): [string, number] => [sku.skuId.toLowerCase(), freeSeats(sku)]) : []),
   };
 }
 
