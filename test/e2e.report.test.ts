@@ -70,8 +70,8 @@ describe('the report of a run', () => {
     });
   });
 
-  it('--report F writes F instead; --no-report writes none; both at once is a usage error', async () => {
-    await withSimulator({ tenant: testTenant({ users: 5 }) }, async ({ url, cli, dir }) => {
+  it('--report F writes F instead; --no-report writes none; both at once, or F where it cannot be written, is a usage error', async () => {
+    await withSimulator({ tenant: testTenant({ users: 5 }) }, async ({ url, cli, dir, sim }) => {
       const input = await dir.write('in.csv', INPUT);
       const chosen = dir.file('for the change board.html');
       const first = await cli(['run', input, '--graph-url', url, '--max-rate', 'off', '--dry-run', '--report', chosen]);
@@ -88,6 +88,12 @@ describe('the report of a run', () => {
       const both = await cli(['run', input, '--graph-url', url, '--report', chosen, '--no-report']);
       expect(both.code).toBe(2);
       expect(both.stderr).toContain('--report F and --no-report contradict each other');
+
+      const requests = sim.stats.requests;
+      const nowhere = await cli(['run', input, '--graph-url', url, '--report', dir.file('no such folder/r.html')]);
+      expect(nowhere.code).toBe(2);
+      expect(nowhere.stderr).toContain('does not exist or cannot be written');
+      expect(sim.stats.requests, 'nothing sent').toBe(requests);
 
       const onResults = await cli(['run', input, '--graph-url', url, '--out', dir.file('x.csv'), '--report', dir.file('x.csv')]);
       expect(onResults.code).toBe(2);

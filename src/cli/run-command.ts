@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { access, constants } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { RunError } from '../errors.js';
 import { resolveGraphRoot } from '../graph/graph-root.js';
 import { systemClock } from '../graph/pause-gate.js';
@@ -38,6 +39,10 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
   const reportPath = options.noReport ? undefined : (options.report ?? defaultReportPath(out));
   if (reportPath !== undefined && [out, options.input].some((path) => resolve(path) === resolve(reportPath))) {
     throw new RunError('USAGE', `--report ${reportPath} would overwrite the ${resolve(reportPath) === resolve(out) ? 'results' : 'input'} file; choose another report path`);
+  }
+  // A report that could not be written would be found out only after the run: its folder is checked before anything is sent.
+  if (options.report !== undefined && !(await isWritableFolder(dirname(resolve(options.report))))) {
+    throw new RunError('USAGE', `--report ${options.report}: the folder ${dirname(resolve(options.report))} does not exist or cannot be written`);
   }
   const clock = io.clock ?? systemClock;
   const stats = createRunStats(clock.now());
@@ -145,6 +150,13 @@ async function writeRunReport(
     note(`could not write the report ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; the results file is complete`);
     return undefined;
   }
+}
+
+async function isWritableFolder(path: string): Promise<boolean> {
+  return access(path, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** `licenses.csv` -> `licenses.results.csv`, next to the input. */
