@@ -80,7 +80,7 @@ describe('the report in a browser', () => {
   });
 
   it('a run throttled by Graph: the chart drawn with its 429s, a hostile value shown as text and never run', async () => {
-    const users = 40;
+    const users = 25;
     const rows = [
       ['UserPrincipalName', 'SkuId', 'Ticket'],
       ...Array.from({ length: users }, (_, i) => [upn(i + 1), i % 3 === 0 ? 'EMS' : 'ENTERPRISEPACK', `CHG-${1000 + i}`]),
@@ -88,7 +88,7 @@ describe('the report in a browser', () => {
       ['ghost@contoso.example', 'ENTERPRISEPACK', 'CHG-2000'],
     ];
     // A tenant that throttles below Graph's published quota and does not warn first: the run finds the rate with 429s.
-    const behaviour = { latencyMs: 20, writeBucket: { capacity: 5, refillPerSecond: 15 }, limitPercentageHeader: false };
+    const behaviour = { latencyMs: 20, writeBucket: { capacity: 3, refillPerSecond: 10 }, limitPercentageHeader: false };
     await withSimulator({ tenant: testTenant({ users }), behaviour }, async ({ url, cli, dir, sim }) => {
       const input = await dir.write('onboarding.csv', csv(rows));
       const { code, stderr } = await cli(['run', input, '--graph-url', url], { env });
