@@ -82,6 +82,10 @@ describe('sync', () => {
     const results = await readResults(h.dir.file('desired.changes.results.csv'));
     expect(results.map((r) => r.status)).toEqual(Array(16).fill('succeeded'));
     expect(results[0]!.Reason).toBe('not in the desired sheet');
+    // The report of the change sheet's run is sync's, with its counts.
+    const report = await readFile(h.dir.file('desired.changes.results.html'), 'utf8');
+    expect(report).toContain('license-batch sync');
+    expect(report).toContain('ENTERPRISEPACK');
     expect(result.stderr).toMatch(/sync ENTERPRISEPACK: 40 direct holder\(s\) read, 10 remove\(s\), 1 plan change\(s\), 5 add\(s\), 5 held through a group, not changed/);
 
     // Its undo file restores the tenant.

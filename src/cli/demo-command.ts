@@ -8,6 +8,7 @@ import { loadTenantFile, startSimulator, type RunningSimulator } from '../simula
 import { exportCommand } from './export-command.js';
 import type { CliIO } from './io.js';
 import { parseExportOptions, parseRunOptions, parseSyncOptions } from './options.js';
+import { defaultReportPath } from '../report/write-report.js';
 import { runCommand } from './run-command.js';
 import { syncCommand } from './sync-command.js';
 
@@ -64,7 +65,7 @@ export async function demoCommand(io: CliIO): Promise<number> {
         const args = [input, '--graph-url', simulator.url, '--out', out, ...(dryRun ? ['--dry-run'] : [])];
         const code = await runCommand(parseRunOptions(args), { ...io, env: { ...io.env, GRAPH_ACCESS_TOKEN: 'demo-token-for-the-simulator' } }, { commands: false });
         if (code !== 0 && code !== 1) return code;
-        written.push(out);
+        written.push(out, defaultReportPath(out));
         if (io.signal?.aborted) return 130;
       }
     }
@@ -72,7 +73,7 @@ export async function demoCommand(io: CliIO): Promise<number> {
     if (synced.code !== 0 && synced.code !== 1) return synced.code;
     written.push(...synced.written);
     io.stderr.write('\n');
-    say('done. Some sample rows fail on purpose; open the results files to see every row\'s outcome:');
+    say('done. Some sample rows fail on purpose; open the results files to see every row\'s outcome, and the reports (.html) in a browser:');
     for (const path of written) say(`  ${path}`);
     say(
       `simulator stats: ${simulator.stats.requests} requests, ${simulator.stats.throttled} throttled, ` +
@@ -124,7 +125,8 @@ async function syncPart(simulator: RunningSimulator, io: CliIO, say: (line: stri
     say(`$ license-batch sync ${desired} --changes ${changes}${dryRun ? ' --dry-run' : ''}`);
     const code = await syncCommand(parseSyncOptions([desired, '--graph-url', simulator.url, '--changes', changes, ...(dryRun ? ['--dry-run'] : [])]), io, { commands: false });
     if (code !== 0 && code !== 1) return { code, written };
-    written.push(changes, changes.replace(/\.csv$/, '.results.csv'));
+    const results = changes.replace(/\.csv$/, '.results.csv');
+    written.push(changes, results, defaultReportPath(results));
     if (io.signal?.aborted) return { code: 130, written };
   }
   return { code: 0, written: [exported, desired, ...written] };

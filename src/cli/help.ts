@@ -14,7 +14,7 @@ const CONNECTION = `Connection and sign-in:
 const RUN = `license-batch run <input.csv|-> [options]
 
 Applies the file's license changes through Microsoft Graph and writes a results file with one row
-per input row (status, errorCode, message, ...). It reads each user's licenses first: rows already in
+per input row (status, errorCode, message, ...), and an HTML report of the run for the project team. It reads each user's licenses first: rows already in
 place are skipped, seats are checked, removes that free seats go before the adds that need them,
 and an undo file is written next to the results.
 
@@ -31,6 +31,9 @@ Options:
   --disabled-plans M      replace (default: the row's plans, as the API means) or merge (add to
                           the plans the user already has disabled for that SKU)
   --undo-out F            undo file (default: <results without .csv>.undo.csv)
+  --report F              HTML report of the run, for the project team or change board
+                          (default: <results without .csv>.html)
+  --no-report             write no HTML report
   --usage-location XX     usage location for users that have none
   --delimiter ,|;|tab     input delimiter (default: detected from the header line)
   --log text|json         progress and summary as text (default) or one JSON object per line

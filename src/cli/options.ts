@@ -20,6 +20,10 @@ export interface RunOptions extends ConnectionOptions, Omit<RunConfig, 'input' |
   readonly out?: string;
   readonly log: 'text' | 'json';
   readonly quiet: boolean;
+  /** `--report F`: where the HTML report goes (default: the results path with `.html`). */
+  readonly report?: string;
+  /** `--no-report`: no HTML report. */
+  readonly noReport?: boolean;
 }
 
 export interface ValidateOptions {
@@ -63,6 +67,8 @@ const RUN_FLAGS = {
   delimiter: { type: 'string' },
   log: { type: 'string' },
   quiet: { type: 'boolean' },
+  report: { type: 'string' },
+  'no-report': { type: 'boolean' },
 } as const;
 
 /** Parses `run`'s arguments into a complete, frozen set of options; any problem is a usage error. */
@@ -72,6 +78,10 @@ export function parseRunOptions(args: string[]): RunOptions {
 }
 
 function runOptionsOf(command: string, values: ReturnType<typeof parse<typeof RUN_FLAGS>>['values'], positionals: string[]): RunOptions {
+  if (values.report !== undefined && values['no-report'] === true) {
+    throw usage('--report F and --no-report contradict each other: choose one');
+  }
+  if (values.report !== undefined && values.report.trim() === '') throw usage('Invalid option --report: expect a file path, got ""');
   return Object.freeze({
     input: onePositional(positionals, command, command === 'sync' ? '<desired.csv>' : '<input.csv>'),
     ...connection(values),
@@ -90,6 +100,8 @@ function runOptionsOf(command: string, values: ReturnType<typeof parse<typeof RU
     ...delimiter(values.delimiter),
     log: oneOf('--log', values.log, ['text', 'json'] as const, 'text'),
     quiet: values.quiet === true,
+    ...(values.report !== undefined ? { report: values.report } : {}),
+    ...(values['no-report'] === true ? { noReport: true } : {}),
   });
 }
 

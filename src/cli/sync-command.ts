@@ -38,6 +38,9 @@ export async function syncCommand(options: SyncOptions, io: CliIO, hints: Pick<R
   if (!fromStdin && resolve(changesPath) === resolve(options.input)) throw new RunError('USAGE', `--changes ${changesPath} is the desired sheet itself; choose another path`);
   if (resolve(out) === resolve(changesPath)) throw new RunError('USAGE', `--out ${out} is the change sheet itself; choose another results path`);
   if (!fromStdin && resolve(out) === resolve(options.input)) throw new RunError('USAGE', `--out ${out} is the desired sheet itself; choose another results path`);
+  if (!fromStdin && options.report !== undefined && resolve(options.report) === resolve(options.input)) {
+    throw new RunError('USAGE', `--report ${options.report} would overwrite the desired sheet; choose another report path`);
+  }
 
   const spilled = fromStdin ? await spillStdin(io.stdin) : undefined;
   try {
