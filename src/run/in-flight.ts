@@ -18,8 +18,8 @@ export const MAX_AUTO_IN_FLIGHT = 64;
 export const FIRST_LATENCY_GUESS_MS = 1_000;
 
 /**
- * Requests in flight per request the pace and the mean latency need (Little's law: rate x latency):
- * latencies spread around their mean, and a unit waits for its pace token inside its send slot.
+ * Headroom over what Little's law asks (the pace's rate x the time a unit holds its slot):
+ * latencies spread around their mean.
  */
 export const HEADROOM = 1.5;
 
@@ -31,25 +31,37 @@ export interface InFlightInputs {
   readonly rate: number;
   /** The estimate of a write's latency, in ms; undefined before any write was answered. */
   readonly latencyMs: number | undefined;
-  /** Requests per `$batch` envelope (1 without batching): the pace counts members, the limit counts envelopes. */
+  /** Requests per `$batch` envelope (1 without batching). */
   readonly batchSize: number;
-  /** The most requests in flight. */
+  /** The most HTTP requests in flight. */
   readonly cap: number;
 }
 
-/**
- * HTTP requests (envelopes, when batching) to keep in flight: the writes the pace lets through
- * during one latency, with headroom, in envelopes of `batchSize`; between {@link MIN_AUTO_IN_FLIGHT}
- * and `cap`. Without a pace (`--max-rate off`) nothing but the cap limits the run: `cap`.
- */
-export function requestsInFlight(inputs: InFlightInputs): number {
-  const { rate, batchSize, cap } = inputs;
-  if (!Number.isFinite(rate)) return cap;
-  const latencyMs = inputs.latencyMs ?? FIRST_LATENCY_GUESS_MS;
-  const members = rate * (latencyMs / 1000) * HEADROOM;
-  return Math.min(cap, Math.max(MIN_AUTO_IN_FLIGHT, Math.ceil(members / batchSize)));
+export interface InFlight {
+  /** HTTP requests (envelopes, when batching) in flight at the most. */
+  readonly requests: number;
+  /** Writes (units; `$batch` members) sending at once at the most: the send slots. */
+  readonly members: number;
 }
 
+/**
+ * How much to keep in flight so that the pace, not the sockets, limits the run. A unit holds its
+ * send slot while it waits for its pace token (one interval of the pace at the most, in turn) and
+ * while its request is on the wire, so the pace needs rate x (latency + 1 / rate) writes sending at
+ * once, with {@link HEADROOM}; that many members, from {@link MIN_AUTO_IN_FLIGHT} up to `cap`
+ * envelopes' worth. Envelopes are counted like members up to `cap`: under a pace, members leave
+ * spaced out and an envelope may carry one, and holding envelopes back to pack them fuller would
+ * send the members in bursts that a spent bucket answers with 429s. Without a pace
+ * (`--max-rate off`) nothing but the cap limits the run: `cap` envelopes, full.
+ */
+export function inFlightFor(inputs: InFlightInputs): InFlight {
+  const { rate, batchSize, cap } = inputs;
+  if (!Number.isFinite(rate)) return { requests: cap, members: cap * batchSize };
+  const latencyMs = inputs.latencyMs ?? FIRST_LATENCY_GUESS_MS;
+  const needed = Math.ceil((rate * (latencyMs / 1000) + 1) * HEADROOM);
+  const members = Math.min(cap * batchSize, Math.max(MIN_AUTO_IN_FLIGHT, needed));
+  return { requests: Math.min(cap, members), members };
+}
 /** The most HTTP requests a setting ever keeps in flight: for sockets, and for the run's window. */
 export function mostInFlight(setting: ConcurrencySetting): number {
   return setting === 'auto' ? MAX_AUTO_IN_FLIGHT : setting;

@@ -70,14 +70,14 @@ export class RunSender {
     this.#writePace = new Pace({ maxRate: options.maxRate, clock: options.clock });
     this.#readPace = new Pace({ maxRate: options.maxRate === 'off' ? 'off' : PUBLISHED_READ_RATE, clock: options.clock });
     this.#inFlight = new InFlightLimit({ setting: options.concurrency, batchSize: options.batchSize, rate: this.#writePace.rate });
-    this.#sendSlots = this.#inFlight.queue(options.batchSize);
+    this.#sendSlots = this.#inFlight.queue('members');
     const timed = timeWrites(options.transport, options.clock, (ms) => this.#inFlight.observeLatency(ms));
     // The gate is checked again right before bytes leave: per envelope when batching.
     const gated = createGatedTransport(timed, this.#gate, this.#abort.signal);
     this.#direct = gated;
     this.#transport =
-      options.batchSize > 1 ? createBatchingTransport(gated, { batchSize: options.batchSize, maxInFlight: this.#inFlight.queue() }) : gated;
-    this.#readTransport = createBatchingTransport(gated, { batchSize: MAX_BATCH_SIZE, maxInFlight: this.#inFlight.queue(), lingerMs: READ_LINGER_MS });
+      options.batchSize > 1 ? createBatchingTransport(gated, { batchSize: options.batchSize, maxInFlight: this.#inFlight.queue('requests') }) : gated;
+    this.#readTransport = createBatchingTransport(gated, { batchSize: MAX_BATCH_SIZE, maxInFlight: this.#inFlight.queue('requests'), lingerMs: READ_LINGER_MS });
     this.#acceptedAt = options.clock.now();
     // Every request waiting on the gate or a backoff listens to this signal, and removes itself when done.
     setMaxListeners(0, this.#abort.signal);
@@ -129,8 +129,8 @@ export class RunSender {
   }
 
   /**
-   * The send slots of the run's units: as many as there are requests in flight, times the members of
-   * a `$batch` (a unit is one member); under `--concurrency auto` their number follows the pace.
+   * The send slots of the run's units (a unit is one request, or one `$batch` member): `--concurrency
+   * N` times the batch size; under `auto`, as many as the pace needs (members), changing as it goes.
    */
   get sendSlots(): PQueue {
     return this.#sendSlots;
