@@ -202,7 +202,8 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
       if (change.freesSeat) {
         // The ledger knows which add, if any, took this remove's seat: that add goes on (or fails) now.
         const waitingAdd = deps.ledger.settleRemove(change.skuId, change.rows[0]!.row, done);
-        if (waitingAdd !== undefined) scheduler.settleSeat(waitingAdd, done);
+        // A dry run sends nothing, so no add waits for a seat (see runPlanned): nothing to hand over.
+        if (waitingAdd !== undefined && !options.dryRun) scheduler.settleSeat(waitingAdd, done);
       } else if (change.seat !== undefined && !done) {
         deps.ledger.giveBack(change.skuId);
       }
