@@ -207,6 +207,25 @@ describe('Pace learns the rate the service accepts', () => {
     expect(pace.rate).toBeCloseTo(6, 1);
   });
 
+  it.each([
+    ['a 429', (pace: Pace) => pace.onThrottled()],
+    ['a header near 1', (pace: Pace) => pace.onLimitPercentage(NEAR_LIMIT_SHARE)],
+  ])('after %s the service has nothing left: no burst, the next write waits its turn', async (_, signal) => {
+    const clock = new ManualClock();
+    const pace = new Pace({ clock, maxRate: 40 });
+    for (let i = 0; i < 20; i++) {
+      await clock.advance(100);
+      pace.onAccepted();
+    }
+    signal(pace);
+    const next = acquireMany(pace, 10);
+    await settle();
+    expect(next.granted).toBe(0);
+    await clock.advance(1000);
+    expect(next.granted).toBeLessThanOrEqual(10);
+    expect(next.granted).toBeGreaterThanOrEqual(9);
+  });
+
   it('never rises on a signal', () => {
     const clock = handClock();
     const pace = new Pace({ clock, maxRate: 100 });

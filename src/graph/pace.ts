@@ -297,7 +297,8 @@ export class Pace {
     this.#rate = Math.max(this.#floor, Math.min(this.#cap, this.#rate, next));
     this.#estimate = Math.max(this.#estimate, this.#rate);
     this.#capacity = this.#burst;
-    this.#tokens = Math.min(this.#tokens, this.#capacity);
+    // The service has nothing left: the pace's tokens start again from none.
+    this.#tokens = Math.min(this.#tokens, 0);
     this.#signalAt = now;
   }
 
