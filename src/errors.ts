@@ -10,7 +10,12 @@ export type RunErrorCode =
   | 'URL_REFUSED'
   | 'AUTH'
   | 'GRAPH_UNAVAILABLE'
-  | 'RESULTS_UNWRITABLE';
+  /** Graph (or what stands in for it) answered with something the tool cannot read: a broken page, a next link that leads nowhere. */
+  | 'GRAPH_ANSWER'
+  | 'RESULTS_UNWRITABLE'
+  | 'DESIRED_SHEET_EMPTY'
+  | 'TOO_MANY_REMOVES'
+  | 'INTERRUPTED';
 
 export class RunError extends Error {
   override readonly name = 'RunError';

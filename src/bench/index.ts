@@ -10,6 +10,7 @@ import { formatTable, seconds, type Finding, type ScenarioReport } from './repor
 import { idleTenantScenario } from './scenarios/idle-tenant.js';
 import { latencyScenario } from './scenarios/latency.js';
 import { rerunScenario } from './scenarios/rerun.js';
+import { syncScenario } from './scenarios/sync.js';
 import { runMemoryScenario } from './scenarios/run-memory.js';
 import { shortThrottledScenario } from './scenarios/short-throttled.js';
 import { throttledScenario } from './scenarios/throttled.js';
@@ -28,6 +29,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
   rerun: rerunScenario,
   validate: validateScenario,
   'run-memory': runMemoryScenario,
+  sync: syncScenario,
 };
 
 async function main(): Promise<number> {

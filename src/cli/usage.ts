@@ -3,6 +3,7 @@ export const USAGE = `license-batch: apply Microsoft 365 license changes from a 
 
 Usage:
   license-batch run <input.csv|-> [options]    apply the file's changes; write a results file
+  license-batch sync <desired.csv> [options]   bring the tenant to the sheet, in both directions (removes too)
   license-batch validate <input.csv|->         check the file offline (no network)
   license-batch skus [connection options]      the tenant's SKUs: names, id, seats, plans
   license-batch export [--out F] [--sku X]...  current direct assignments, in this tool's input format
@@ -23,6 +24,7 @@ Run options:
   --no-read               do not read users first: no skips, no seat check, no undo file
   --disabled-plans M      replace (default) or merge: add the row's disabled plans to the user's own
   --undo-out F            undo file (default: <results without .csv>.undo.csv)
+  --report F | --no-report  HTML report of the run (default: <results without .csv>.html)
   --delimiter ,|;|tab     input delimiter (default: detected from the header line)
   --cloud C               global (default), usgov, usgovdod or china
   --graph-url URL         Graph root, e.g. a simulator: http://127.0.0.1:8080
