@@ -123,7 +123,7 @@ export class Pace {
   #previousRamp: number;
   #stepStart: number;
   #stepGranted = 0;
-  /** An answer accepted a write sent in the current step (or the step began before any was sent). */
+  /** An answer accepted a write sent in the current step: its writes have begun to come back calm. */
   #stepConfirmed = false;
   /** Nothing said the quota is low during the current step. */
   #stepCalm = true;
