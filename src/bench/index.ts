@@ -7,17 +7,25 @@ import { cpus, totalmem } from 'node:os';
 import { BENCH_USAGE, parseBenchOptions, type BenchOptions, type ScenarioName } from './bench-options.js';
 import type { BenchContext } from './bench-context.js';
 import { formatTable, seconds, type Finding, type ScenarioReport } from './report.js';
+import { idleTenantScenario } from './scenarios/idle-tenant.js';
+import { latencyScenario } from './scenarios/latency.js';
 import { rerunScenario } from './scenarios/rerun.js';
 import { syncScenario } from './scenarios/sync.js';
 import { runMemoryScenario } from './scenarios/run-memory.js';
+import { shortThrottledScenario } from './scenarios/short-throttled.js';
 import { throttledScenario } from './scenarios/throttled.js';
+import { unthrottledLatencyScenario } from './scenarios/unthrottled-latency.js';
 import { unthrottledScenario } from './scenarios/unthrottled.js';
 import { validateScenario } from './scenarios/validate.js';
 import { Workspace } from './workspace.js';
 
 const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioReport>> = {
   throttled: throttledScenario,
+  'short-throttled': shortThrottledScenario,
+  latency: latencyScenario,
+  'idle-tenant': idleTenantScenario,
   unthrottled: unthrottledScenario,
+  'unthrottled-200ms': unthrottledLatencyScenario,
   rerun: rerunScenario,
   validate: validateScenario,
   'run-memory': runMemoryScenario,

@@ -25,7 +25,7 @@ Options:
   --strict                any invalid row stops the run before any write
   --concurrency N         requests in flight at once (default 8)
   --max-retries N         retries per request for transient failures (default 6)
-  --max-rate N|off        writes per second at most (default: learned, from Graph's quota of 20/s)
+  --max-rate N|off        writes per second at most (default: Graph's quota, 3,000 at 20/s, learned)
   --batch-size N          send requests as JSON $batch of up to N (1-20; default 1)
   --no-read               do not read users first: no skips, no seat check, no undo file
   --disabled-plans M      replace (default: the row's plans, as the API means) or merge (add to
