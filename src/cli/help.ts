@@ -9,7 +9,7 @@ const CONNECTION = `Connection and sign-in:
   (or + AZURE_CLIENT_CERTIFICATE_PATH [+ AZURE_CLIENT_CERTIFICATE_PASSWORD]); AZURE_AUTHORITY_HOST.
   Permissions: LicenseAssignment.ReadWrite.All (+ User.ReadWrite.All to set usage location).`;
 
-const RUN = `license-batch run <input.csv|-> [options]
+const RUN = `license-batch run <input.csv|input.xlsx|-> [options]
 
 Applies the file's license changes through Microsoft Graph and writes a results file with one row
 per input row (status, errorCode, message, ...). It reads each user's licenses first: rows already in
@@ -31,6 +31,7 @@ Options:
   --undo-out F            undo file (default: <results without .csv>.undo.csv)
   --usage-location XX     usage location for users that have none
   --delimiter ,|;|tab     input delimiter (default: detected from the header line)
+  --sheet NAME            the worksheet of an .xlsx input (default: its first worksheet)
   --log text|json         progress and summary as text (default) or one JSON object per line
   --quiet                 errors and the summary only
 
@@ -44,7 +45,7 @@ Examples:
 Exit codes: 0 every row succeeded, was skipped or planned; 1 some rows failed or were invalid;
 2 the run could not start or had to stop (usage, file structure, sign-in); 130 interrupted.`;
 
-const VALIDATE = `license-batch validate <input.csv|-> [--delimiter ,|;|tab]
+const VALIDATE = `license-batch validate <input.csv|input.xlsx|-> [--delimiter ,|;|tab] [--sheet NAME]
 
 Checks the file offline, without signing in or sending anything: its structure (header, quotes,
 fields), every row (user, SKU, action, plans, usage location), and rows that contradict each other
@@ -54,6 +55,7 @@ tenant's own SKUs are checked by run (and run --dry-run).
 Examples:
   license-batch validate migration.csv
   license-batch validate export.csv --delimiter ';'
+  license-batch validate migration.xlsx --sheet Leavers
 
 Exit codes: 0 clean; 1 some rows are invalid (each printed with its row, line, column and value);
 2 the file cannot be read as a spreadsheet of licenses (the message names the line).`;

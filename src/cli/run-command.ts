@@ -48,7 +48,7 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
         clock,
         random: io.random ?? Math.random,
         stats,
-        onRowDone: (outcome, line) => reporter.rowDone(outcome, line),
+        onRowDone: (outcome, line, sheet) => reporter.rowDone(outcome, line, sheet),
         ...(io.signal ? { signal: io.signal } : {}),
       },
     );
@@ -80,7 +80,7 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
   }
 }
 
-/** `licenses.csv` -> `licenses.results.csv`, next to the input. */
+/** `licenses.csv` -> `licenses.results.csv`, next to the input; a workbook's results are CSV too (`users.xlsx` -> `users.results.csv`). */
 export function defaultResultsPath(input: string): string {
-  return input.replace(/\.(csv|txt|tsv)$/i, '') + '.results.csv';
+  return input.replace(/\.(csv|txt|tsv|xlsx|xlsm)$/i, '') + '.results.csv';
 }

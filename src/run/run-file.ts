@@ -35,8 +35,11 @@ export interface RunDeps {
   readonly stats: RunStats;
   /** Aborted on Ctrl-C: in-flight requests finish, the rest become not-attempted. */
   readonly signal?: AbortSignal;
-  /** Each row's outcome as it is recorded, with the row's input line (rows kept by `--resume` are not reported). */
-  readonly onRowDone?: (outcome: RowOutcome, line: number) => void;
+  /**
+   * Each row's outcome as it is recorded, with the row's input line (rows kept by `--resume` are not
+   * reported); for a workbook, the line is Excel's row number and `sheet` the worksheet's name.
+   */
+  readonly onRowDone?: (outcome: RowOutcome, line: number, sheet?: string) => void;
 }
 
 export interface RunResult {
@@ -64,12 +67,13 @@ const MIN_WINDOW = 1000;
  */
 export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResult> {
   const { stats, clock } = deps;
-  const scan = await scanFile(config.input, { delimiter: config.delimiter });
+  const source = { delimiter: config.delimiter, sheet: config.sheet };
+  const scan = await scanFile(config.input, source);
   try {
     stats.rowsTotal = scan.rows;
     // --resume with another sheet's results is refused before anything is sent, the file untouched.
     const resumeFrom = config.resume ? await previousResultsPath(config.out) : undefined;
-    if (resumeFrom !== undefined) await checkResumable(resumeFrom, config.input, scan.rows, { delimiter: config.delimiter });
+    if (resumeFrom !== undefined) await checkResumable(resumeFrom, config.input, scan.rows, source);
 
     const sender = new RunSender({
       transport: deps.transport,
@@ -84,7 +88,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
     });
 
     let undoNote: string | undefined;
-    const input = await openInput(config.input, { delimiter: config.delimiter });
+    const input = await openInput(config.input, source);
     const reading = !config.noRead;
     let results: ResultsFile | undefined;
     let undo: UndoFile | undefined;
@@ -111,7 +115,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
         if (outcome.errorCode && outcome.status !== 'succeeded') {
           stats.errors.set(outcome.errorCode, (stats.errors.get(outcome.errorCode) ?? 0) + 1);
         }
-        deps.onRowDone?.(outcome, line);
+        deps.onRowDone?.(outcome, line, input.header.sheet);
       };
       const guarded = (write: () => void) => {
         try {
@@ -128,7 +132,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
           if (kept?.rows.has(rec.row)) continue;
           const resolved = resolve(rec, input.header, problems, catalog);
           const at = now();
-          if (!resolved.ok) record(rec.values, rec.line, invalidOutcome(rec.row, rec.line, resolved.problem, at));
+          if (!resolved.ok) record(rec.values, rec.line, invalidOutcome(rec.row, rec.line, resolved.problem, at, input.header.sheet));
           else if (holdWrites) record(rec.values, rec.line, notAttemptedOutcome(rec.row, `not sent: --strict and ${invalidRows} row(s) are invalid`, at));
           else if (sender.signal.aborted) record(rec.values, rec.line, notAttemptedOutcome(rec.row, sender.unsentReason(), at));
           else {

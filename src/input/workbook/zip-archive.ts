@@ -1,0 +1,68 @@
+import type { Readable } from 'node:stream';
+import yauzl from 'yauzl';
+
+/**
+ * A zip archive opened for random access (yauzl reads its central directory): a workbook's parts
+ * can be read in any order and more than once, and the sheet, which Excel stores before the shared
+ * strings, is streamed rather than buffered.
+ */
+export class ZipArchive {
+  readonly #zip: yauzl.ZipFile;
+  /** Entries by lower-cased name: package part names compare case-insensitively (ECMA-376 Part 2). */
+  readonly #entries: ReadonlyMap<string, yauzl.Entry>;
+
+  private constructor(zip: yauzl.ZipFile, entries: ReadonlyMap<string, yauzl.Entry>) {
+    this.#zip = zip;
+    this.#entries = entries;
+  }
+
+  /** Reads the archive's directory. Rejects with yauzl's error when the file is not a complete zip archive. */
+  static async open(path: string): Promise<ZipArchive> {
+    const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true });
+    try {
+      const entries = await new Promise<Map<string, yauzl.Entry>>((resolve, reject) => {
+        const found = new Map<string, yauzl.Entry>();
+        zip.on('entry', (entry: yauzl.Entry) => {
+          found.set(entry.fileName.toLowerCase(), entry);
+          zip.readEntry();
+        });
+        zip.once('end', () => resolve(found));
+        zip.once('error', reject);
+        zip.readEntry();
+      });
+      return new ZipArchive(zip, entries);
+    } catch (error) {
+      zip.close();
+      throw error;
+    }
+  }
+
+  has(name: string): boolean {
+    return this.#entries.has(name.toLowerCase());
+  }
+
+  /** Whether the part is stored encrypted (zip encryption, which Excel itself never writes). */
+  isEncrypted(name: string): boolean {
+    return this.#entries.get(name.toLowerCase())?.isEncrypted() ?? false;
+  }
+
+  /** The part's bytes, decompressed, as a stream; undefined when the archive has no such part. */
+  async stream(name: string): Promise<Readable | undefined> {
+    const entry = this.#entries.get(name.toLowerCase());
+    if (entry === undefined) return undefined;
+    return this.#zip.openReadStreamPromise(entry);
+  }
+
+  /** A small part (the workbook, relationships, styles) whole, as text; undefined when absent. */
+  async text(name: string): Promise<string | undefined> {
+    const stream = await this.stream(name);
+    if (stream === undefined) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  close(): void {
+    this.#zip.close();
+  }
+}
