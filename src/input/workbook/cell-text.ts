@@ -18,6 +18,9 @@ export interface CellTextOptions {
 /** Days between Excel's two epochs: what a 1904 serial number adds to be read as a 1900 one. */
 const EPOCH_1904_OFFSET = 1462;
 
+/** The highest number format id that ECMA-376 and Excel's locales build in; workbooks' own start at 164. */
+const LAST_BUILT_IN_ID = 81;
+
 /**
  * The text Excel shows for a cell (SPEC §1: "each cell as Excel displays it"): text as it is (`0042`
  * stays `0042`), a number through its number format (`General`, `0000`, `0.00`, `0%`, dates and
@@ -89,6 +92,7 @@ function isDate(formatCode: string): boolean {
 export function formatCodeOf(numFmtId: number, custom: ReadonlyMap<number, string>): string {
   const own = custom.get(numFmtId);
   if (own !== undefined) return own;
-  const builtIn = numFmtId === 0 ? 'General' : getFormatFromId(numFmtId);
-  return builtIn || 'General';
+  // Built-in ids end at 81 (the locale-specific ones included); numfmt answers for any id.
+  if (!Number.isInteger(numFmtId) || numFmtId <= 0 || numFmtId > LAST_BUILT_IN_ID) return 'General';
+  return getFormatFromId(numFmtId) || 'General';
 }
