@@ -116,6 +116,20 @@ describe('openInput: a workbook, cell by cell as Excel shows it', () => {
     expect((await records(file)).rows[0]!.values).toEqual(['a@contoso.example', 'E3', 'line one\r\nline two & _x000D_']);
   });
 
+  it('reads inline strings the same way: runs joined, phonetic runs left out', async () => {
+    const file = join(dir, 'inline-rich.xlsx');
+    const cell = (ref: string, inner: string) => `<c r="${ref}" t="inlineStr"><is>${inner}</is></c>`;
+    await writeWorkbook(file, {
+      sheets: [
+        {
+          name: 'Sheet1',
+          rows: `<row r="1">${cell('A1', '<t>upn</t>')}${cell('B1', '<t>sku</t>')}</row><row r="2">${cell('A2', '<r><t>a@</t></r><r><t>contoso.example</t></r>')}${cell('B2', '<t>E3</t><rPh sb="0" eb="1"><t>PHONETIC</t></rPh>')}</row>`,
+        },
+      ],
+    });
+    expect((await records(file)).rows[0]!.values).toEqual(['a@contoso.example', 'E3']);
+  });
+
   it('reads parts written with a namespace prefix (x:row, x:c), as the Open XML SDK writes them', async () => {
     const file = join(dir, 'prefixed.xlsx');
     const main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
