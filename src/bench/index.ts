@@ -12,6 +12,7 @@ import { runMemoryScenario } from './scenarios/run-memory.js';
 import { throttledScenario } from './scenarios/throttled.js';
 import { unthrottledScenario } from './scenarios/unthrottled.js';
 import { validateScenario } from './scenarios/validate.js';
+import { validateWorkbookScenario } from './scenarios/validate-workbook.js';
 import { Workspace } from './workspace.js';
 
 const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioReport>> = {
@@ -20,6 +21,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
   rerun: rerunScenario,
   validate: validateScenario,
   'run-memory': runMemoryScenario,
+  'validate-xlsx': validateWorkbookScenario,
 };
 
 async function main(): Promise<number> {

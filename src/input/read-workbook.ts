@@ -31,7 +31,7 @@ export async function openWorkbookInput(path: string, options: OpenWorkbookOptio
   try {
     zip = await ZipArchive.open(path);
   } catch (error) {
-    throw notAWorkbook(path, `it is not a complete workbook (${(error as Error).message}); was it cut short while copying or saving?`, error);
+    throw notAWorkbook(path, `it is not a complete workbook (${reasonOf(error)}); was it cut short while copying or saving?`, error);
   }
   let batches: AsyncGenerator<SheetRow[], void, undefined> | undefined;
   const close = async () => {
@@ -40,12 +40,14 @@ export async function openWorkbookInput(path: string, options: OpenWorkbookOptio
   };
   try {
     const info = await readWorkbookInfo(zip).catch((error: unknown) => {
-      throw notAWorkbook(path, `its workbook part cannot be read (${(error as Error).message})`, error);
+      throw notAWorkbook(path, `its workbook part cannot be read (${reasonOf(error)})`, error);
     });
     if (info === undefined) throw notAWorkbook(path, 'it is a zip archive, but not an Excel workbook (it has no xl/workbook.xml)');
     const sheet = chooseSheet(path, info, options.sheet);
     const context = await readContext(zip, info, path);
-    const stream = await zip.stream(sheet.path);
+    const stream = await zip.stream(sheet.path).catch((error: unknown) => {
+      throw unreadableSheet(path, sheet.name, error);
+    });
     if (stream === undefined) throw notAWorkbook(path, `the part of sheet ${JSON.stringify(sheet.name)} (${sheet.path}) is missing`);
     batches = sheetRows(stream, context);
     const source = batches;
@@ -132,7 +134,7 @@ async function readContext(zip: ZipArchive, info: WorkbookInfo, path: string): P
     const sharedStrings = await readSharedStrings(zip, info.sharedStringsPath);
     return { formats, sharedStrings, date1904: info.date1904 };
   } catch (error) {
-    throw notAWorkbook(path, `its ${/shared|string/i.test(String(error)) ? 'shared strings' : 'styles or shared strings'} cannot be read (${(error as Error).message})`, error);
+    throw notAWorkbook(path, `its ${/shared|string/i.test(String(error)) ? 'shared strings' : 'styles or shared strings'} cannot be read (${reasonOf(error)})`, error);
   }
 }
 
@@ -141,9 +143,15 @@ function notAWorkbook(path: string, reason: string, cause?: unknown): RunError {
 }
 
 function unreadableSheet(path: string, sheet: string, error: unknown): RunError {
-  return new RunError('INPUT_UNREADABLE', `cannot read sheet ${JSON.stringify(sheet)} of ${path}: ${(error as Error).message}; was the workbook cut short while copying or saving?`, {
+  return new RunError('INPUT_UNREADABLE', `cannot read sheet ${JSON.stringify(sheet)} of ${path}: ${reasonOf(error)}; was the workbook cut short while copying or saving?`, {
     cause: error,
   });
+}
+
+/** A library's message as part of a sentence: its first line, without its closing full stop. */
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n', 1)[0]!.replace(/\.$/, '');
 }
 
 function isBlank(cells: readonly string[]): boolean {
