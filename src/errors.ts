@@ -10,6 +10,8 @@ export type RunErrorCode =
   | 'URL_REFUSED'
   | 'AUTH'
   | 'GRAPH_UNAVAILABLE'
+  /** Graph (or what stands in for it) answered with something the tool cannot read: a broken page, a next link that leads nowhere. */
+  | 'GRAPH_ANSWER'
   | 'RESULTS_UNWRITABLE';
 
 export class RunError extends Error {

@@ -42,6 +42,8 @@ describe('run options', () => {
       delimiter: '\t', cloud: 'usgov', graphUrl: 'http://127.0.0.1:9', log: 'json', quiet: true,
     });
     expect(parseRunOptions(['in.csv', '--max-rate', '12.5']).maxRate).toBe(12.5);
+    expect(parseRunOptions(['in.csv', '--report', 'board.html'])).toMatchObject({ report: 'board.html' });
+    expect(parseRunOptions(['in.csv', '--no-report'])).toMatchObject({ noReport: true });
   });
 
   it.each([
@@ -57,6 +59,8 @@ describe('run options', () => {
     { args: ['in.csv', '--frobnicate'], says: '--frobnicate' },
     { args: [], says: 'needs <input.csv>' },
     { args: ['a.csv', 'b.csv'], says: 'one input file' },
+    { args: ['in.csv', '--report', 'r.html', '--no-report'], says: 'contradict' },
+    { args: ['in.csv', '--report', ' '], says: '--report' },
   ])('refuses $args', ({ args, says }) => {
     expect(usageError(() => parseRunOptions(args)).message).toContain(says);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatReason, ReasonTally, reasonFor } from '../src/cli/reasons.js';
+import { forbiddenRowMessage } from '../src/run/auth-watch.js';
 
 /** Graph's own wording (as the simulator answers, from Graph's docs and observed answers) and this tool's codes. */
 const CASES: { code?: string; message: string; key: string; fix: RegExp }[] = [
@@ -13,7 +14,10 @@ const CASES: { code?: string; message: string; key: string; fix: RegExp }[] = [
   { code: 'Request_BadRequest', message: 'User does not have a corresponding license.', key: 'not-held', fix: /already gone/ },
   { code: 'Request_BadRequest', message: "Invalid value specified for property 'usageLocation' of resource 'User'.", key: 'bad-usage-location', fix: /two-letter/ },
   { code: 'Request_ResourceNotFound', message: "Resource 'ghost@contoso.example' does not exist or one of its queried reference-property objects are not present.", key: 'user-not-found', fix: /UPN/ },
-  { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.', key: 'permission', fix: /LicenseAssignment\.ReadWrite\.All.*User\.ReadWrite\.All/ },
+  { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.', key: 'permission', fix: /LicenseAssignment\.ReadWrite\.All and User\.Read\.All \(User\.ReadWrite\.All instead .* usage locations\).*License Administrator/ },
+  // A row refused while the run goes on: the message the run writes says which request it was.
+  { code: 'Authorization_RequestDenied', message: forbiddenRowMessage('assignLicense', 'Insufficient privileges to complete the operation.'), key: 'permission', fix: /LicenseAssignment\.ReadWrite\.All and User\.Read\.All/ },
+  { code: 'Authorization_RequestDenied', message: `usage location GB was not set: ${forbiddenRowMessage('usageLocation', 'Insufficient privileges to complete the operation.')}`, key: 'permission-usage-location', fix: /^grant the application permission User\.ReadWrite\.All .*clear the UsageLocation column/ },
   { code: 'MutuallyExclusiveViolation', message: 'the direct assignment is in state Error (MutuallyExclusiveViolation)', key: 'exclusive-plans', fix: /conflicting/ },
   { code: 'Request_BadRequest', message: 'the direct assignment of EMS is in state Error (DependencyViolation): the plan it needs is missing', key: 'dependent-plans', fix: /depends on/ },
   { code: 'TooManyRequests', message: 'Too many requests.', key: 'throttled', fix: /--resume/ },

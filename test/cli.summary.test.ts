@@ -110,6 +110,13 @@ describe('the retry command', () => {
     );
   });
 
+  it('keeps where the report goes, or that there is none', () => {
+    expect(runCommandLine(parseRunOptions(['in.csv', '--report', 'for the board.html']), 'in.results.csv', { resume: true })).toBe(
+      "license-batch run in.csv --out in.results.csv --resume --report 'for the board.html'",
+    );
+    expect(runCommandLine(parseRunOptions(['in.csv', '--no-report']), 'in.results.csv')).toBe('license-batch run in.csv --out in.results.csv --no-report');
+  });
+
   it('a dry run becomes the run that applies it', () => {
     const options = parseRunOptions(['in.csv', '--dry-run', '--no-read', '--delimiter', 'tab', '--log', 'json']);
     expect(runCommandLine(options, 'in.results.csv', { dryRun: false })).toBe('license-batch run in.csv --out in.results.csv --no-read --delimiter tab --log json');

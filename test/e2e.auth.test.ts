@@ -69,6 +69,18 @@ describe('sign-in with an app registration, end to end (real MSAL, simulator tok
     expect(`${result.stdout}${result.stderr}`).not.toContain(SECRET);
   });
 
+  it('an app granted LicenseAssignment.ReadWrite.All alone signs in, then stops at its first read, before any write, naming User.Read.All', async () => {
+    const sim = await simulator(tenant({ clients: { app: { secret: SECRET, roles: ['LicenseAssignment.ReadWrite.All'] } } }));
+    const file = await input(e3Rows(5, 'ENTERPRISEPACK'));
+    const result = await signedInRun(sim, file.path, { AZURE_CLIENT_SECRET: SECRET });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/error: Microsoft Graph refused to read users for lack of permission \(403\)\. Reading users needs the Microsoft Graph application permission User\.Read\.All/);
+    expect(sim.tokensIssued).toBe(1);
+    // The SKUs were read (LicenseAssignment.ReadWrite.All grants that), the users were not, and nothing was written.
+    expect(sim.stats.operations.subscribedSkus).toBe(1);
+    expect(sim.stats.operations.assignLicense).toBe(0);
+  });
+
   it('client certificate with an encrypted key and its password', async () => {
     const sim = await simulator(tenant({ clients: { app: { secret: 'unused-secret', certificate: certs.client.cert, roles: ROLES } } }));
     const file = await input(e3Rows(3));

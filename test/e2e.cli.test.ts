@@ -37,6 +37,11 @@ describe('the installed command', () => {
       const plan = await readResults(dir.file(`demo-${sample}.dry-run.results.csv`));
       const results = await readResults(dir.file(`demo-${sample}.results.csv`));
       expect(result.stderr).toContain(dir.file(`demo-${sample}.results.csv`));
+      // Each sample run's report, its path printed for the admin to open.
+      for (const report of [`demo-${sample}.dry-run.results.html`, `demo-${sample}.results.html`]) {
+        expect(result.stderr).toContain(`  ${dir.file(report)}`);
+        expect(await readFile(dir.file(report), 'utf8')).toContain(`${sample}.csv`);
+      }
       expect(plan).toHaveLength(lines);
       expect(results).toHaveLength(lines);
       expect(plan.some((r) => r.status === 'planned')).toBe(true);

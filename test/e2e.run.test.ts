@@ -514,15 +514,15 @@ describe('run: refusing to start', () => {
   });
 
   it.each([
-    { name: 'an unknown token (401)', token: 'stolen-token-0042', roles: [] as string[] },
-    { name: 'a token without the permission (403)', token: 'reader-token-0042', roles: ['User.Read.All'] },
-  ])('stops with exit 2 and names the permission for $name, instead of failing row after row', async ({ token, roles }) => {
+    { name: 'an unknown token (401)', token: 'stolen-token-0042', roles: [] as string[], names: /\(401\) to read the tenant's subscriptions.*: check the sign-in.*permission LicenseAssignment\.Read\.All/ },
+    { name: 'a token without the permission to write (403)', token: 'reader-token-0042', roles: ['User.Read.All', 'LicenseAssignment.Read.All'], names: /Assigning licenses needs the Microsoft Graph application permission LicenseAssignment\.ReadWrite\.All/ },
+  ])('stops with exit 2 and names the permission for $name, instead of failing row after row', async ({ token, roles, names }) => {
     const tenant = testTenant({ users: 100, auth: { tokens: { 'reader-token-0042': roles, good: ['LicenseAssignment.ReadWrite.All'] } } });
     const sim = await simulator(tenant);
     const lines = [['upn', 'sku'], ...Array.from({ length: 100 }, (_, i) => [upn(i + 1), SKU.E3])];
     const { code, stdout, stderr, rows, dir } = await run(sim, csv(lines), [], { GRAPH_ACCESS_TOKEN: token });
     expect(code).toBe(2);
-    expect(stderr).toContain('LicenseAssignment.ReadWrite.All');
+    expect(stderr).toMatch(names);
     // The token the run was given, in its output and in every file it wrote.
     expect(await findSecrets([token], { outputs: [stdout, stderr], paths: [dir.path] })).toEqual([]);
     // The SKUs and the users are read first; then the first writes, 8 in flight, meet the refusal, and no more follow.

@@ -134,6 +134,9 @@ describe('a migration workbook, end to end', () => {
       expect(viaWorkbook[9]!.message).toMatch(/^row 10 \(sheet "Users" row 12\): /);
       expect(viaCsv[9]!.message).toMatch(/^row 10 \(line 11\): /);
       expect(viaWorkbook[19]!.message).toMatch(/^row 20 \(sheet "Users" row 23\): SkuId is empty/);
+      // The run's report lists the invalid rows, each with its sheet and row.
+      const report = await readFile(dir.file('migration.results.html'), 'utf8');
+      expect(report).toMatch(/title="sheet (&quot;|&#34;)Users(&quot;|&#34;) row 12">10</);
     });
   });
 

@@ -11,6 +11,9 @@ const withAuth: TenantSpec = {
       licenser: ['LicenseAssignment.ReadWrite.All'],
       'user-admin': ['User.ReadWrite.All'],
       'org-reader': ['Organization.Read.All'],
+      'license-reader': ['LicenseAssignment.Read.All'],
+      'directory-reader': ['Directory.Read.All'],
+      'directory-writer': ['Directory.ReadWrite.All'],
     },
     clients: { 'app-1': { secret: 's3cret+/=', roles: ['LicenseAssignment.ReadWrite.All', 'User.Read.All'] } },
   },
@@ -70,17 +73,31 @@ describe('bearer tokens', () => {
     expect((await call(sim, 'get', 'forged')).error).toMatchObject({ code: 'InvalidAuthenticationToken' });
   });
 
+  // Graph's permissions reference, per API (src/simulator/auth.ts names the pages).
   it.each<[string, Call, number]>([
     ['reader', 'get', 200],
     ['reader', 'list', 200],
-    ['reader', 'skus', 200],
+    ['reader', 'skus', 403],
     ['reader', 'assign', 403],
     ['reader', 'patch', 403],
     ['licenser', 'assign', 200],
-    ['licenser', 'get', 200],
+    ['licenser', 'skus', 200],
+    ['licenser', 'get', 403],
+    ['licenser', 'list', 403],
     ['licenser', 'patch', 403],
+    ['license-reader', 'skus', 200],
+    ['license-reader', 'get', 403],
+    ['license-reader', 'assign', 403],
     ['user-admin', 'patch', 204],
     ['user-admin', 'assign', 200],
+    ['user-admin', 'get', 200],
+    ['user-admin', 'list', 200],
+    ['user-admin', 'skus', 403],
+    ['directory-reader', 'get', 200],
+    ['directory-reader', 'skus', 200],
+    ['directory-reader', 'assign', 403],
+    ['directory-writer', 'assign', 200],
+    ['directory-writer', 'patch', 204],
     ['org-reader', 'skus', 200],
     ['org-reader', 'get', 403],
   ])('token %s: %s -> %i', async (who, what, status) => {
@@ -91,7 +108,7 @@ describe('bearer tokens', () => {
       expect(reply.error).toEqual({
         code: 'Authorization_RequestDenied',
         message: 'Insufficient privileges to complete the operation.',
-        innerError: expect.any(Object),
+        innerError: { date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/), 'request-id': expect.any(String), 'client-request-id': expect.any(String) },
       });
     }
   });
@@ -105,10 +122,15 @@ describe('bearer tokens', () => {
         requests: [
           { id: '1', method: 'POST', url: `/users/${BOB}/assignLicense`, headers: { 'content-type': 'application/json' }, body: JSON.parse(assignE3) },
           { id: '2', method: 'PATCH', url: `/users/${BOB}`, headers: { 'content-type': 'application/json' }, body: { usageLocation: 'GB' } },
+          { id: '3', method: 'GET', url: `/users/${BOB}?$select=id,assignedLicenses` },
+          { id: '4', method: 'GET', url: '/subscribedSkus' },
         ],
       }),
     });
-    expect(((await res.json()) as any).responses.map((r: any) => r.status)).toEqual([200, 403]);
+    const responses = ((await res.json()) as any).responses;
+    expect(responses.map((r: any) => r.status)).toEqual([200, 403, 403, 200]);
+    expect(responses[2].body.error).toMatchObject({ code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' });
+    expect(responses[2].body.error.innerError['request-id']).toBe(responses[2].headers['request-id']);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { filterPath } from '../src/tenant/read-users.js';
-import { assignmentTrouble, userLicensesOf } from '../src/tenant/user-licenses.js';
-import { addRefusal, freeSeats } from '../src/tenant/tenant-skus.js';
+import { assignmentTrouble, unreadableLicenses, userLicensesOf } from '../src/tenant/user-licenses.js';
+import { addRefusal, freeSeats, seatsCounted, tenantSkusOf } from '../src/tenant/tenant-skus.js';
 import { E3, EMS } from './helpers/rows.js';
 
 describe('userLicensesOf', () => {
@@ -66,5 +66,70 @@ describe('filterPath', () => {
     const filter = new URLSearchParams(path.split('?')[1]).get('$filter');
     expect(filter).toBe("userPrincipalName in ('o''brien@x.com','a_b.com#EXT#@t.onmicrosoft.com')");
     expect(path).not.toContain('#');
+  });
+});
+
+describe('answers of another shape', () => {
+  it.each([
+    { name: 'a user with licenses', user: { id: 'a', assignedLicenses: [{ skuId: E3 }], licenseAssignmentStates: [{ skuId: E3, state: 'Active' }] }, why: undefined },
+    { name: 'a user with none', user: { id: 'a', assignedLicenses: [] }, why: undefined },
+    { name: 'states null', user: { assignedLicenses: [], licenseAssignmentStates: null }, why: undefined },
+    { name: 'no user', user: null, why: 'it is not a user object (null)' },
+    { name: 'text', user: '<html>', why: 'it is not a user object ("<html>")' },
+    { name: 'no assignedLicenses', user: { id: 'a' }, why: 'it has no assignedLicenses list (nothing)' },
+    { name: 'assignedLicenses not a list', user: { assignedLicenses: { skuId: E3 } }, why: `it has no assignedLicenses list ({"skuId":"${E3}"})` },
+    { name: 'states not a list', user: { assignedLicenses: [], licenseAssignmentStates: 'x' }, why: 'its licenseAssignmentStates is not a list ("x")' },
+    { name: 'an entry without skuId', user: { assignedLicenses: [{ disabledPlans: [] }] }, why: 'an entry of its assignedLicenses has no skuId ({"disabledPlans":[]})' },
+    { name: 'a state without skuId', user: { assignedLicenses: [], licenseAssignmentStates: [7] }, why: 'an entry of its licenseAssignmentStates has no skuId (7)' },
+  ])('unreadableLicenses: $name', ({ user, why }) => {
+    expect(unreadableLicenses(user)).toBe(why);
+  });
+
+  it('userLicensesOf never throws: odd entries and values are left out', () => {
+    const user = userLicensesOf({
+      id: 7,
+      usageLocation: 42,
+      licenseAssignmentStates: [null, { disabledPlans: [] }, { skuId: EMS, disabledPlans: 'P1', assignedByGroup: 5, state: 3 }],
+    });
+    expect(user.id).toBeUndefined();
+    expect(user.usageLocation).toBeNull();
+    expect([...user.direct]).toEqual([[EMS, { disabledPlans: [] }]]);
+    expect(userLicensesOf({ assignedLicenses: { skuId: E3 } }).direct.size).toBe(0);
+  });
+});
+
+describe('tenantSkusOf', () => {
+  it('keeps what the tool reads and drops values of the wrong type', () => {
+    expect(
+      tenantSkusOf({
+        value: [
+          { skuId: E3, skuPartNumber: 'ENTERPRISEPACK', appliesTo: 'User', capabilityStatus: 'Enabled', consumedUnits: 3, prepaidUnits: { enabled: 10, suspended: 0, warning: 1 }, servicePlans: [{ servicePlanId: 'p1', servicePlanName: 'SWAY', appliesTo: 'User' }] },
+          { skuId: EMS, consumedUnits: '3', prepaidUnits: { enabled: 'ten' }, servicePlans: [null, { servicePlanName: 'X' }, { servicePlanId: 'p2' }], appliesTo: 1 },
+          { skuId: 'x', servicePlans: 'none', prepaidUnits: 5 },
+        ],
+      }),
+    ).toEqual([
+      { skuId: E3, skuPartNumber: 'ENTERPRISEPACK', appliesTo: 'User', capabilityStatus: 'Enabled', consumedUnits: 3, prepaidUnits: { enabled: 10, suspended: 0, warning: 1 }, servicePlans: [{ servicePlanId: 'p1', servicePlanName: 'SWAY', appliesTo: 'User' }] },
+      { skuId: EMS, skuPartNumber: EMS, prepaidUnits: {}, servicePlans: [{ servicePlanId: 'p2', servicePlanName: 'p2' }] },
+      { skuId: 'x', skuPartNumber: 'x' },
+    ]);
+  });
+
+  it.each([
+    { name: 'text', body: '<html>', says: /a body that is not a list of SKUs \("<html>"\)/ },
+    { name: 'no value', body: {}, says: /a body that is not a list of SKUs \(nothing\)/ },
+    { name: 'value not a list', body: { value: 3 }, says: /not a list of SKUs \(3\)/ },
+    { name: 'an entry without skuId', body: { value: [{ skuId: E3 }, { skuId: '' }] }, says: /an entry without a skuId \(entry 2: \{"skuId":""\}\)/ },
+    { name: 'an entry that is not an object', body: { value: [null] }, says: /entry 1: null/ },
+  ])('stops for $name', ({ body, says }) => {
+    expect(() => tenantSkusOf(body)).toThrow(says);
+  });
+
+  it.each([
+    { sku: { skuId: E3, skuPartNumber: 'E', consumedUnits: 1, prepaidUnits: { enabled: 2 } }, counted: true },
+    { sku: { skuId: E3, skuPartNumber: 'E', prepaidUnits: { enabled: 2 } }, counted: false },
+    { sku: { skuId: E3, skuPartNumber: 'E', consumedUnits: 1 }, counted: false },
+  ])('seatsCounted %#', ({ sku, counted }) => {
+    expect(seatsCounted(sku)).toBe(counted);
   });
 });

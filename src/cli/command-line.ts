@@ -19,6 +19,8 @@ export function runCommandLine(options: RunOptions, out: string, change: { resum
   if (options.noRead) args.push('--no-read');
   if (options.disabledPlans !== 'replace') args.push('--disabled-plans', options.disabledPlans);
   if (options.undoOut !== undefined) args.push('--undo-out', options.undoOut);
+  if (options.report !== undefined) args.push('--report', options.report);
+  if (options.noReport) args.push('--no-report');
   if (options.defaultUsageLocation !== undefined) args.push('--usage-location', options.defaultUsageLocation);
   if (options.delimiter !== undefined) args.push('--delimiter', options.delimiter === '\t' ? 'tab' : options.delimiter);
   if (options.sheet !== undefined) args.push('--sheet', options.sheet);

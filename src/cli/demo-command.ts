@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadTenantFile, startSimulator } from '../simulator/index.js';
 import type { CliIO } from './io.js';
 import { parseRunOptions } from './options.js';
+import { defaultReportPath } from '../report/write-report.js';
 import { runCommand } from './run-command.js';
 
 /** The shipped samples, found from the compiled file (dist/cli/) at the package root. */
@@ -53,12 +54,12 @@ export async function demoCommand(io: CliIO): Promise<number> {
         const args = [input, '--graph-url', simulator.url, '--out', out, ...(dryRun ? ['--dry-run'] : [])];
         const code = await runCommand(parseRunOptions(args), { ...io, env: { ...io.env, GRAPH_ACCESS_TOKEN: 'demo-token-for-the-simulator' } }, { commands: false });
         if (code !== 0 && code !== 1) return code;
-        written.push(out);
+        written.push(out, defaultReportPath(out));
         if (io.signal?.aborted) return 130;
       }
     }
     io.stderr.write('\n');
-    say('done. Some sample rows fail on purpose; open the results files to see every row\'s outcome:');
+    say('done. Some sample rows fail on purpose; open the results files to see every row\'s outcome, and the reports (.html) in a browser:');
     for (const path of written) say(`  ${path}`);
     say(
       `simulator stats: ${simulator.stats.requests} requests, ${simulator.stats.throttled} throttled, ` +

@@ -10,6 +10,7 @@ import { createSkuCatalog } from '../input/sku-catalog.js';
 import { asGuid } from '../input/values.js';
 import { UTF8_BOM } from '../results/results-file.js';
 import { readTenantSkus, type TenantSku } from '../tenant/tenant-skus.js';
+import { unreadableLicenses } from '../tenant/user-licenses.js';
 import { openGraphConnection, readOnlySender } from './connection.js';
 import type { CliIO } from './io.js';
 import type { ExportOptions } from './options.js';
@@ -24,7 +25,7 @@ export async function exportCommand(options: ExportOptions, io: CliIO): Promise<
   try {
     const sender = readOnlySender(transport, io);
     const tenantSkus = await readTenantSkus((request) => sender.send(request, 'skus'));
-    const send = (request: GraphRequest) => sender.send(request, 'read');
+    const send = (request: GraphRequest) => sender.send(request, 'list');
     const only = options.skus.length > 0 ? await skuFilter(options.skus, tenantSkus) : undefined;
 
     const out = options.out === undefined ? io.stdout : createWriteStream(options.out);
@@ -36,6 +37,9 @@ export async function exportCommand(options: ExportOptions, io: CliIO): Promise<
     let assignments = 0;
     await write((options.out === undefined ? '' : UTF8_BOM) + stringify([[...EXPORT_COLUMNS]]));
     for await (const user of listUsers(['id', 'userPrincipalName', 'assignedLicenses', 'licenseAssignmentStates'], send)) {
+      // A user whose licenses cannot be read would be left out, and the export would look complete.
+      const unreadable = unreadableLicenses(user);
+      if (unreadable !== undefined) throw new RunError('GRAPH_ANSWER', `Microsoft Graph listed a user whose licenses cannot be read: ${unreadable}. The export stopped, as one with users left out would look complete.`);
       const rows = directAssignmentRows(user, names, only);
       if (rows.length === 0) continue;
       users++;

@@ -7,12 +7,14 @@ const CONNECTION = `Connection and sign-in:
   --device-code           sign in as an admin, with a code shown here
   Environment: GRAPH_ACCESS_TOKEN, or AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET
   (or + AZURE_CLIENT_CERTIFICATE_PATH [+ AZURE_CLIENT_CERTIFICATE_PASSWORD]); AZURE_AUTHORITY_HOST.
-  Permissions: LicenseAssignment.ReadWrite.All (+ User.ReadWrite.All to set usage location).`;
+  Permissions (Microsoft Graph, application, with admin consent): LicenseAssignment.ReadWrite.All and
+  User.Read.All; User.ReadWrite.All instead of User.Read.All if the sheet sets usage locations.
+  Delegated (--device-code): the License Administrator or User Administrator role.`;
 
 const RUN = `license-batch run <input.csv|input.xlsx|-> [options]
 
 Applies the file's license changes through Microsoft Graph and writes a results file with one row
-per input row (status, errorCode, message, ...). It reads each user's licenses first: rows already in
+per input row (status, errorCode, message, ...), and an HTML report of the run for the project team. It reads each user's licenses first: rows already in
 place are skipped, seats are checked, removes that free seats go before the adds that need them,
 and an undo file is written next to the results.
 
@@ -29,6 +31,9 @@ Options:
   --disabled-plans M      replace (default: the row's plans, as the API means) or merge (add to
                           the plans the user already has disabled for that SKU)
   --undo-out F            undo file (default: <results without .csv>.undo.csv)
+  --report F              HTML report of the run, for the project team or change board
+                          (default: <results without .csv>.html)
+  --no-report             write no HTML report
   --usage-location XX     usage location for users that have none
   --delimiter ,|;|tab     input delimiter (default: detected from the header line)
   --sheet NAME            the worksheet of an .xlsx input (default: its first worksheet)

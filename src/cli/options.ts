@@ -19,6 +19,10 @@ export interface RunOptions extends ConnectionOptions, Omit<RunConfig, 'input' |
   readonly out?: string;
   readonly log: 'text' | 'json';
   readonly quiet: boolean;
+  /** `--report F`: where the HTML report goes (default: the results path with `.html`). */
+  readonly report?: string;
+  /** `--no-report`: no HTML report. */
+  readonly noReport?: boolean;
 }
 
 export interface ValidateOptions {
@@ -65,7 +69,13 @@ export function parseRunOptions(args: string[]): RunOptions {
     sheet: { type: 'string' },
     log: { type: 'string' },
     quiet: { type: 'boolean' },
+    report: { type: 'string' },
+    'no-report': { type: 'boolean' },
   });
+  if (values.report !== undefined && values['no-report'] === true) {
+    throw usage('--report F and --no-report contradict each other: choose one');
+  }
+  if (values.report !== undefined && values.report.trim() === '') throw usage('Invalid option --report: expect a file path, got ""');
   return Object.freeze({
     input: onePositional(positionals, 'run', '<input.csv>'),
     ...connection(values),
@@ -85,6 +95,8 @@ export function parseRunOptions(args: string[]): RunOptions {
     ...sheet(values.sheet),
     log: oneOf('--log', values.log, ['text', 'json'] as const, 'text'),
     quiet: values.quiet === true,
+    ...(values.report !== undefined ? { report: values.report } : {}),
+    ...(values['no-report'] === true ? { noReport: true } : {}),
   });
 }
 

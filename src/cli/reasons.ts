@@ -4,6 +4,8 @@
  * counts rows per reason (SPEC §5, issue 8). Pure: no I/O.
  */
 
+import { DELEGATED_ROLES, LEAST_PRIVILEGE, PERMISSION_NEEDS } from '../graph/permissions.js';
+
 /** A row's failure as the results file records it. */
 export interface RowFailure {
   readonly errorCode?: string;
@@ -27,6 +29,7 @@ interface Rule extends Reason {
 }
 
 const GRAPH_400 = ['Request_BadRequest', 'BadRequest'];
+const FORBIDDEN = ['Authorization_RequestDenied', 'HTTP403', 'Forbidden', 'accessDenied'];
 
 /** The license problems Graph reports in a 400's message, or in an assignment state's `error` that the tool quotes. */
 const LICENSE_PROBLEMS: readonly Omit<Rule, 'codes'>[] = [
@@ -115,10 +118,17 @@ const RULES: readonly Rule[] = [
   { codes: ['ProhibitedInUsageLocationViolation'], key: 'usage-location-prohibited', reason: 'license not sold in the user\'s country', fix: 'change the user\'s UsageLocation or pick a license sold there' },
   { codes: ['Request_ResourceNotFound'], key: 'user-not-found', reason: 'user not found', fix: 'check the UPN or id (a renamed or deleted user?); guests are x_domain#EXT#@tenant' },
   {
-    codes: ['Authorization_RequestDenied', 'HTTP403', 'Forbidden', 'accessDenied'],
+    codes: FORBIDDEN,
+    message: /usage location/i,
+    key: 'permission-usage-location',
+    reason: 'permission to set usage location missing',
+    fix: `grant the application permission ${PERMISSION_NEEDS.usageLocation.permission} with admin consent (it also covers reading users), or set the users' usage location in the admin center and clear the UsageLocation column; then retry with --resume`,
+  },
+  {
+    codes: FORBIDDEN,
     key: 'permission',
     reason: 'permission missing',
-    fix: 'grant LicenseAssignment.ReadWrite.All (User.ReadWrite.All to set usage location) with admin consent, or the License Administrator role',
+    fix: `grant the application permissions ${LEAST_PRIVILEGE} with admin consent (delegated: ${DELEGATED_ROLES}); then retry with --resume`,
   },
   {
     codes: ['TooManyRequests', 'HTTP429'],
@@ -131,6 +141,12 @@ const RULES: readonly Rule[] = [
     key: 'transient',
     reason: 'Graph or the network failed until retries ran out',
     fix: 'retry with --resume (raise --max-retries if it keeps happening)',
+  },
+  {
+    codes: ['UnexpectedAnswer'],
+    key: 'unexpected-answer',
+    reason: 'Graph\'s answer could not be read',
+    fix: 'retry with --resume; if it keeps happening, check for a proxy or gateway between this tool and Graph (--graph-url)',
   },
   { codes: ['InternalError'], key: 'internal', reason: 'an internal error of license-batch', fix: 'retry with --resume, and report it with the results row' },
 ];

@@ -1,5 +1,5 @@
 import { loadReferenceTable } from '../input/reference-table.js';
-import { readTenantSkus, type TenantSku } from '../tenant/tenant-skus.js';
+import { readTenantSkus, seatsCounted, type TenantSku } from '../tenant/tenant-skus.js';
 import { openGraphConnection, readOnlySender } from './connection.js';
 import type { CliIO } from './io.js';
 import type { ConnectionOptions } from './options.js';
@@ -29,7 +29,8 @@ export function formatSkus(skus: readonly TenantSku[], displayNames: ReadonlyMap
     const enabled = sku.prepaidUnits?.enabled ?? 0;
     const used = sku.consumedUnits ?? 0;
     const name = displayNames.get(sku.skuId.toLowerCase()) ?? '(no display name in the reference table)';
-    lines.push(`${sku.skuPartNumber}  ${name}  ${sku.skuId.toLowerCase()}  seats: ${used} used of ${enabled}, ${Math.max(0, enabled - used)} free`);
+    const seats = seatsCounted(sku) ? `${used} used of ${enabled}, ${Math.max(0, enabled - used)} free` : 'not counted by Graph';
+    lines.push(`${sku.skuPartNumber}  ${name}  ${sku.skuId.toLowerCase()}  seats: ${seats}`);
     const plans = (sku.servicePlans ?? []).map((p) => p.servicePlanName).sort();
     lines.push(`  plans: ${plans.length > 0 ? plans.join(', ') : '(none)'}`);
   }

@@ -14,6 +14,8 @@ export interface RunReport {
   readonly resultsPath: string;
   readonly undoPath?: string;
   readonly undoNote?: string;
+  /** The HTML report written, when one was. */
+  readonly reportPath?: string;
   /** The most frequent reasons rows failed or were invalid, most frequent first. */
   readonly reasons: readonly ReasonCount[];
   /** Reasons beyond those listed. */
@@ -78,6 +80,7 @@ export function summaryLines(report: RunReport): string[] {
       `${stats.throttled} throttled, ${formatDuration(stats.pausedMs / 1000)} paused by Retry-After`,
   );
   lines.push(`results: ${report.resultsPath}`);
+  if (report.reportPath !== undefined) lines.push(`report: ${report.reportPath} (open it in a browser, or send it to the project team)`);
   if (report.undoPath !== undefined) lines.push(`undo: ${report.undoPath} (run it with license-batch run to restore the users this run changed)`);
   else if (report.undoNote !== undefined) lines.push(report.undoNote);
   if (report.applyCommand !== undefined) lines.push(`to apply this plan: ${report.applyCommand}`);
@@ -107,6 +110,7 @@ export function summaryObject(report: RunReport): Record<string, unknown> {
     pausedSeconds: Number((stats.pausedMs / 1000).toFixed(3)),
     seconds: Number(seconds.toFixed(3)),
     results: report.resultsPath,
+    ...(report.reportPath !== undefined ? { report: report.reportPath } : {}),
     ...(report.undoPath !== undefined ? { undo: report.undoPath } : {}),
     ...(report.undoNote !== undefined ? { undoNote: report.undoNote } : {}),
     ...(report.retryCommand !== undefined ? { retryCommand: report.retryCommand } : {}),

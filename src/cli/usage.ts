@@ -23,6 +23,7 @@ Run options:
   --no-read               do not read users first: no skips, no seat check, no undo file
   --disabled-plans M      replace (default) or merge: add the row's disabled plans to the user's own
   --undo-out F            undo file (default: <results without .csv>.undo.csv)
+  --report F | --no-report  HTML report of the run (default: <results without .csv>.html)
   --delimiter ,|;|tab     input delimiter (default: detected from the header line)
   --sheet NAME            the worksheet of an .xlsx input (default: its first worksheet)
   --cloud C               global (default), usgov, usgovdod or china

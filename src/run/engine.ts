@@ -6,7 +6,7 @@ import { applied, planUnit, rowChangeInWords, type Change, type PlanOptions, typ
 import type { SeatLedger } from '../plan/seat-ledger.js';
 import { skuName, type SkuDirectory } from '../plan/sku-facts.js';
 import type { UserRead, UserReader } from '../tenant/read-users.js';
-import type { RequestKind } from './auth-watch.js';
+import { forbiddenRowMessage, type RequestKind } from './auth-watch.js';
 import { executeUnit, type UnitContext } from './execute-unit.js';
 import { RecentUsers, type KnownUser } from './recent-users.js';
 import { decidedOutcome, notAttemptedOutcome, plannedOutcome } from './row-outcomes.js';
@@ -261,7 +261,12 @@ function unreadOutcomes(rows: readonly ResolvedRow[], read: UserRead & { kind: '
   if (read.interrupted || (final.kind === 'network' && final.code === 'ABORTED')) {
     return rows.map((row) => notAttemptedOutcome(row.row, 'not sent: the run was interrupted before the user was read', at));
   }
-  const why = final.kind === 'network' ? `no answer (${final.code}: ${final.message})` : (final.errorMessage ?? `HTTP ${final.status}`);
+  const why =
+    final.kind === 'network'
+      ? `no answer (${final.code}: ${final.message})`
+      : final.status === 401 || final.status === 403
+        ? forbiddenRowMessage('read', final.errorMessage)
+        : (final.errorMessage ?? `HTTP ${final.status}`);
   const errorCode = final.kind === 'network' ? final.code : (final.errorCode ?? `HTTP${final.status}`);
   return rows.map((row) => ({
     row: row.row,

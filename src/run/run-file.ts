@@ -18,7 +18,7 @@ import { sortResultsFile } from '../results/sort-results.js';
 import { defaultUndoPath, putRemovesFirst, UndoFile } from '../results/undo-file.js';
 import { UserReader } from '../tenant/read-users.js';
 import { skuDirectory } from '../tenant/sku-directory.js';
-import { freeSeats, readTenantSkus, type TenantSku } from '../tenant/tenant-skus.js';
+import { freeSeats, readTenantSkus, seatsCounted, type TenantSku } from '../tenant/tenant-skus.js';
 import type { GraphTransport } from '../graph/graph-client.js';
 import { runUnits } from './engine.js';
 import type { RunConfig } from './run-config.js';
@@ -36,10 +36,10 @@ export interface RunDeps {
   /** Aborted on Ctrl-C: in-flight requests finish, the rest become not-attempted. */
   readonly signal?: AbortSignal;
   /**
-   * Each row's outcome as it is recorded, with the row's input line (rows kept by `--resume` are not
-   * reported); for a workbook, the line is Excel's row number and `sheet` the worksheet's name.
+   * Each row's outcome as it is recorded, with the row's input line and values (rows kept by `--resume`
+   * are not reported); for a workbook, the line is Excel's row number and `sheet` the worksheet's name.
    */
-  readonly onRowDone?: (outcome: RowOutcome, line: number, sheet?: string) => void;
+  readonly onRowDone?: (outcome: RowOutcome, line: number, values: readonly string[], sheet?: string) => void;
 }
 
 export interface RunResult {
@@ -52,6 +52,8 @@ export interface RunResult {
   readonly undoNote?: string;
   /** Why the run stopped early, when it did (authentication). The results file is complete all the same. */
   readonly stopError?: RunError;
+  /** The input's column names, outcome columns of an earlier results file left out. */
+  readonly columns: readonly string[];
 }
 
 /** Units in flight or waiting, per slot, before reading the file pauses; never fewer than {@link MIN_WINDOW}. */
@@ -89,6 +91,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
 
     let undoNote: string | undefined;
     const input = await openInput(config.input, source);
+    const columns = input.header.names;
     const reading = !config.noRead;
     let results: ResultsFile | undefined;
     let undo: UndoFile | undefined;
@@ -106,8 +109,9 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
       const holdWrites = config.strict && invalidRows > 0;
       if (reading && !config.dryRun && !holdWrites) undo = UndoFile.open(config.undoOut ?? defaultUndoPath(config.out), { extend: config.resume });
       else undoNote = noUndoBecause(config, holdWrites);
-      const pending = new Map<number, { values: readonly string[]; line: number }>();
+      const pending = new Map<number, { values: readonly string[]; line: number; skuId: string; action: ResolvedRow['action'] }>();
       const skusAsked = new Set<string>();
+      const changesBySku = new Map<string, { adds: number; removes: number }>();
       const now = () => new Date(clock.now());
       const record = (values: readonly string[], line: number, outcome: RowOutcome) => {
         file.append(values, outcome);
@@ -115,7 +119,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
         if (outcome.errorCode && outcome.status !== 'succeeded') {
           stats.errors.set(outcome.errorCode, (stats.errors.get(outcome.errorCode) ?? 0) + 1);
         }
-        deps.onRowDone?.(outcome, line, input.header.sheet);
+        deps.onRowDone?.(outcome, line, values, input.header.sheet);
       };
       const guarded = (write: () => void) => {
         try {
@@ -136,7 +140,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
           else if (holdWrites) record(rec.values, rec.line, notAttemptedOutcome(rec.row, `not sent: --strict and ${invalidRows} row(s) are invalid`, at));
           else if (sender.signal.aborted) record(rec.values, rec.line, notAttemptedOutcome(rec.row, sender.unsentReason(), at));
           else {
-            pending.set(rec.row, { values: rec.values, line: rec.line });
+            pending.set(rec.row, { values: rec.values, line: rec.line, skuId: resolved.row.skuId, action: resolved.row.action });
             skusAsked.add(resolved.row.skuId);
             yield resolved.row;
           }
@@ -165,6 +169,11 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
             guarded(() => {
               const held = pending.get(outcome.row)!;
               pending.delete(outcome.row);
+              if (outcome.status === 'succeeded' || outcome.status === 'planned') {
+                const counts = changesBySku.get(held.skuId) ?? { adds: 0, removes: 0 };
+                counts[held.action === 'add' ? 'adds' : 'removes']++;
+                changesBySku.set(held.skuId, counts);
+              }
               record(held.values, held.line, outcome);
             }),
           onUndo: (rows) => guarded(() => undo?.append(rows.map((row) => undoCells(row, skus)))),
@@ -175,6 +184,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
         .report()
         .filter((seats) => skusAsked.has(seats.skuId))
         .map((seats) => ({ ...seats, label: skuName(skus(seats.skuId), seats.skuId) }));
+      stats.skuChanges = [...changesBySku].map(([skuId, counts]) => ({ skuId, label: skuName(skus(skuId), skuId), ...counts }));
     } finally {
       results?.close();
       undo?.close();
@@ -193,6 +203,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
       ...(undo ? { undoPath: undo.path } : {}),
       ...(undoNote ? { undoNote } : {}),
       ...(stopError ? { stopError } : {}),
+      columns,
     };
   } finally {
     await scan.dispose();
@@ -210,7 +221,8 @@ async function readTenant(sender: RunSender, needs: { reading: boolean; namesUse
   return {
     catalog: createSkuCatalog({ ...(tenantSkus ? { tenantSkus } : {}), referenceRows }),
     skus: skuDirectory(tenantSkus, referenceRows),
-    ledger: new SeatLedger(needs.reading ? (tenantSkus ?? []).map((sku): [string, number] => [sku.skuId.toLowerCase(), freeSeats(sku)]) : []),
+    // A SKU whose seats Graph did not count gets no seat check: Graph's own answer decides.
+    ledger: new SeatLedger(needs.reading ? (tenantSkus ?? []).filter(seatsCounted).map((sku): [string, number] => [sku.skuId.toLowerCase(), freeSeats(sku)]) : []),
   };
 }
 

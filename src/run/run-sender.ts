@@ -82,8 +82,9 @@ export class RunSender {
     const { clock } = this.#options;
     const isWrite = kind === 'assignLicense' || kind === 'usageLocation';
     const result = await sendWithRetry(request, {
-      // Graph does not nest batches: a request that is an envelope already goes as it is.
-      transport: isBatch(request) ? this.#direct : kind === 'read' ? this.#readTransport : this.#transport,
+      // Graph does not nest batches: a request that is an envelope already goes as it is; so does a
+      // page of a listing, which is as large as an envelope of reads.
+      transport: isBatch(request) || kind === 'list' ? this.#direct : kind === 'read' ? this.#readTransport : this.#transport,
       gate: this.#gate,
       pace: isWrite ? this.#writePace : this.#readPace,
       maxRetries: this.#options.maxRetries,

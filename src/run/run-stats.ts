@@ -23,6 +23,16 @@ export interface RunStats {
   pausedMs: number;
   /** Each SKU's free seats before the run and after it (planned after, in a dry run). */
   seats: SeatReport[];
+  /** Per SKU, the add and remove rows that succeeded (planned, in a dry run); set at the end of the run. */
+  skuChanges: SkuChanges[];
+}
+
+/** The rows of one SKU that changed it (or would, in a dry run). */
+export interface SkuChanges {
+  readonly skuId: string;
+  readonly label: string;
+  readonly adds: number;
+  readonly removes: number;
 }
 
 /** Free seats of one SKU: read before the run, and after it (planned, in a dry run). */
@@ -45,6 +55,7 @@ export function createRunStats(now: number): RunStats {
     errors: new Map(),
     pausedMs: 0,
     seats: [],
+    skuChanges: [],
   };
 }
 

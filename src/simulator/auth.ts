@@ -5,15 +5,40 @@ import type { OperationKind } from './routes.js';
 import type { AuthSpec } from './tenant-spec.js';
 import type { Clock } from './throttle.js';
 
-const READ_ROLES = ['User.Read.All', 'User.ReadWrite.All', 'LicenseAssignment.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+/*
+ * Application permissions, as Graph's permissions reference lists them per API
+ * (microsoftgraph/microsoft-graph-docs-contrib, api-reference/v1.0/api/*.md and
+ * includes/permissions/*-permissions.md): the least privileged first, then the higher ones that
+ * grant the same. Any one of them is enough.
+ */
+
+/**
+ * user-get.md and user-list.md: User.Read.All; higher User.ReadWrite.All, Directory.Read.All,
+ * Directory.ReadWrite.All. LicenseAssignment.ReadWrite.All does not grant user reads.
+ */
+const USER_READ_ROLES = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 
 /** The application permissions (roles) that allow each kind of request; any one of them is enough. */
 export const ROLES_FOR: Readonly<Record<Exclude<OperationKind, 'batch'>, readonly string[]>> = {
+  /** user-assignlicense-permissions.md: LicenseAssignment.ReadWrite.All; higher Directory.ReadWrite.All, User.ReadWrite.All. */
   assignLicense: ['LicenseAssignment.ReadWrite.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  /** user-update.md: User.ReadWrite.All, Directory.ReadWrite.All (usageLocation is a plain property). */
   patchUser: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
-  getUser: READ_ROLES,
-  listUsers: READ_ROLES,
-  subscribedSkus: [...READ_ROLES, 'Organization.Read.All', 'LicenseAssignment.Read.All'],
+  getUser: USER_READ_ROLES,
+  listUsers: USER_READ_ROLES,
+  /**
+   * subscribedsku-list.md: LicenseAssignment.Read.All; higher Directory.Read.All, Directory.ReadWrite.All,
+   * Organization.Read.All, Organization.ReadWrite.All; and LicenseAssignment.ReadWrite.All, which includes
+   * the read (SPEC §3).
+   */
+  subscribedSkus: [
+    'LicenseAssignment.Read.All',
+    'LicenseAssignment.ReadWrite.All',
+    'Organization.Read.All',
+    'Organization.ReadWrite.All',
+    'Directory.Read.All',
+    'Directory.ReadWrite.All',
+  ],
 };
 
 /** Every role named above: what a token carries when the tenant has no `auth` section. */

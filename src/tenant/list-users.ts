@@ -1,4 +1,5 @@
 import type { GraphRequest } from '../graph/graph-client.js';
+import { readPage } from '../graph/next-link.js';
 import type { SendResult } from '../graph/send-with-retry.js';
 import { readFailure } from './read-failure.js';
 
@@ -7,8 +8,9 @@ const PAGE_SIZE = 999;
 
 /**
  * Every user of the tenant with the properties named in `select`, page by page, following
- * `@odata.nextLink`: memory holds one page, not the tenant. A page that cannot be read stops the
- * listing with an error, since a partial export would look complete.
+ * `@odata.nextLink` (absolute, or a path relative to the root): memory holds one page, not the
+ * tenant. A page that cannot be read, or a next link that leads nowhere, stops the listing with an
+ * error, since a partial export would look complete.
  */
 export async function* listUsers(
   select: readonly string[],
@@ -17,15 +19,9 @@ export async function* listUsers(
   let path: string | undefined = `/users?$select=${select.join(',')}&$top=${PAGE_SIZE}`;
   while (path !== undefined) {
     const { final } = await send({ method: 'GET', path });
-    if (final.kind !== 'response' || final.status !== 200) throw readFailure('list users (GET /users)', final);
-    const page = final.body as { value?: Record<string, unknown>[]; '@odata.nextLink'?: string };
-    yield* page.value ?? [];
-    path = page['@odata.nextLink'] === undefined ? undefined : relativeToRoot(page['@odata.nextLink']);
+    if (final.kind !== 'response' || final.status !== 200) throw readFailure('list users (GET /users)', final, 'list');
+    const page = readPage(final.body, path);
+    yield* page.value;
+    path = page.next;
   }
-}
-
-/** A next link is absolute; requests are relative to the root, which ends in `/v1.0`. */
-function relativeToRoot(link: string): string {
-  const url = new URL(link);
-  return url.pathname.replace(/^.*?\/v1\.0(?=\/)/, '') + url.search;
 }

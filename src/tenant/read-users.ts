@@ -2,7 +2,7 @@ import type { Exchange, GraphRequest } from '../graph/graph-client.js';
 import type { SendResult } from '../graph/send-with-retry.js';
 import { userPath } from '../graph/user-path.js';
 import { asGuid } from '../input/values.js';
-import { LICENSE_PROPERTIES, userLicensesOf, type UserLicenses } from './user-licenses.js';
+import { LICENSE_PROPERTIES, unreadableLicenses, userLicensesOf, type UserLicenses } from './user-licenses.js';
 
 /** What reading one user gave: the user's licenses, "no such user", or a read that failed. */
 export type UserRead =
@@ -70,8 +70,15 @@ export class UserReader {
       await Promise.all(waiting.map((w) => this.#readOne(w)));
       return;
     }
+    const values = (final.body as { value?: unknown } | undefined)?.value;
+    const why = !Array.isArray(values) ? `a body that is not a list of users (${describeBody(final.body)})` : values.map(unreadableLicenses).find((w) => w !== undefined);
+    if (why !== undefined) {
+      const unreadable = unexpectedAnswer(final, why);
+      for (const w of waiting) w.resolve({ kind: 'failed', final: unreadable, interrupted: false });
+      return;
+    }
     const found = new Map<string, UserLicenses>();
-    for (const value of (final.body as { value?: unknown[] } | undefined)?.value ?? []) {
+    for (const value of values as unknown[]) {
       const user = userLicensesOf(value);
       const key = property === 'id' ? user.id : user.userPrincipalName?.toLowerCase();
       if (key !== undefined) found.set(key, user);
@@ -85,10 +92,31 @@ export class UserReader {
   async #readOne(waiting: Waiting): Promise<void> {
     const result = await this.#send({ method: 'GET', path: `${userPath(waiting.key)}?${SELECT}` });
     const final = result.final;
-    if (final.kind === 'response' && final.status === 200) waiting.resolve({ kind: 'found', user: userLicensesOf(final.body) });
+    if (final.kind === 'response' && final.status === 200) {
+      const why = unreadableLicenses(final.body);
+      waiting.resolve(why === undefined ? { kind: 'found', user: userLicensesOf(final.body) } : { kind: 'failed', final: unexpectedAnswer(final, why), interrupted: false });
+    }
     else if (final.kind === 'response' && final.status === 404) waiting.resolve({ kind: 'not-found' });
     else waiting.resolve({ kind: 'failed', final, interrupted: result.interrupted });
   }
+}
+
+/**
+ * A 200 whose body is not what was asked for (a proxy's page, a user without its licenses), as a
+ * failed read that says so: the rows of those users fail with that message, and nothing is sent
+ * for them on a guess.
+ */
+function unexpectedAnswer(final: Exchange & { kind: 'response' }, why: string): Exchange {
+  return { ...final, errorCode: UNEXPECTED_ANSWER, errorMessage: `Microsoft Graph answered HTTP ${final.status} with ${why.startsWith('a body') ? why : `a user that cannot be read: ${why}`}` };
+}
+
+/** The error code of a row whose user's read came back in a shape the tool cannot read. */
+export const UNEXPECTED_ANSWER = 'UnexpectedAnswer';
+
+function describeBody(body: unknown): string {
+  if (body === undefined) return 'nothing';
+  const text = typeof body === 'string' ? JSON.stringify(body.trim().split(/\r?\n/, 1)[0]) : (JSON.stringify(body) ?? String(body));
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 /** `/users?$filter=id in ('a','b')&$select=...`, string literals OData-escaped, the filter percent-encoded. */

@@ -38,40 +38,83 @@ interface GraphUserLicenses {
   licenseAssignmentStates?: { skuId: string; disabledPlans?: string[]; assignedByGroup?: string | null; state?: string | null; error?: string | null }[];
 }
 
-/** Reads a Graph user object. Without `licenseAssignmentStates`, every assigned license counts as direct. */
+/**
+ * Reads a Graph user object. Without `licenseAssignmentStates`, every assigned license counts as
+ * direct. Lenient: entries without a `skuId` are left out (see {@link unreadableLicenses} for
+ * whether the object can be trusted at all).
+ */
 export function userLicensesOf(user: unknown): UserLicenses {
-  const u = (user ?? {}) as GraphUserLicenses;
+  const u = (isRecord(user) ? user : {}) as GraphUserLicenses;
   const direct = new Map<string, DirectAssignment>();
   const inherited = new Map<string, string>();
   const inEffect = new Map<string, number>();
   if (Array.isArray(u.licenseAssignmentStates)) {
-    for (const entry of u.licenseAssignmentStates) {
+    for (const entry of u.licenseAssignmentStates.filter(hasSkuId)) {
       const skuId = entry.skuId.toLowerCase();
       if (isInEffect(entry.state)) inEffect.set(skuId, (inEffect.get(skuId) ?? 0) + 1);
-      if (entry.assignedByGroup) {
+      if (typeof entry.assignedByGroup === 'string' && entry.assignedByGroup !== '') {
         inherited.set(skuId, entry.assignedByGroup.toLowerCase());
         continue;
       }
       const assignment: { -readonly [K in keyof DirectAssignment]: DirectAssignment[K] } = { disabledPlans: lowerCase(entry.disabledPlans) };
-      if (entry.state) assignment.state = entry.state;
-      if (entry.error) assignment.error = entry.error;
+      if (typeof entry.state === 'string' && entry.state !== '') assignment.state = entry.state;
+      if (typeof entry.error === 'string' && entry.error !== '') assignment.error = entry.error;
       direct.set(skuId, assignment);
     }
-  } else {
-    for (const license of u.assignedLicenses ?? []) {
+  } else if (Array.isArray(u.assignedLicenses)) {
+    for (const license of u.assignedLicenses.filter(hasSkuId)) {
       direct.set(license.skuId.toLowerCase(), { disabledPlans: lowerCase(license.disabledPlans) });
       inEffect.set(license.skuId.toLowerCase(), 1);
     }
   }
-  const licenses: { -readonly [K in keyof UserLicenses]: UserLicenses[K] } = { usageLocation: u.usageLocation ?? null, direct, inherited, inEffect };
-  if (u.id) licenses.id = u.id.toLowerCase();
-  if (u.userPrincipalName) licenses.userPrincipalName = u.userPrincipalName;
+  const licenses: { -readonly [K in keyof UserLicenses]: UserLicenses[K] } = {
+    usageLocation: typeof u.usageLocation === 'string' && u.usageLocation !== '' ? u.usageLocation : null,
+    direct,
+    inherited,
+    inEffect,
+  };
+  if (typeof u.id === 'string' && u.id !== '') licenses.id = u.id.toLowerCase();
+  if (typeof u.userPrincipalName === 'string' && u.userPrincipalName !== '') licenses.userPrincipalName = u.userPrincipalName;
   return licenses;
 }
 
+/**
+ * Why a user object from Graph cannot say which licenses the user holds (not an object, no
+ * `assignedLicenses` list, an entry without a `skuId`), or `undefined` when it can. Graph always
+ * sends `assignedLicenses` when it is selected, `[]` for none: without it, "no licenses" would be a
+ * guess, and a guess would skip removes and write a wrong undo file.
+ */
+export function unreadableLicenses(user: unknown): string | undefined {
+  if (!isRecord(user)) return `it is not a user object (${describe(user)})`;
+  if (!Array.isArray(user.assignedLicenses)) return `it has no assignedLicenses list (${describe(user.assignedLicenses)})`;
+  if (user.licenseAssignmentStates !== undefined && user.licenseAssignmentStates !== null && !Array.isArray(user.licenseAssignmentStates)) {
+    return `its licenseAssignmentStates is not a list (${describe(user.licenseAssignmentStates)})`;
+  }
+  for (const name of ['assignedLicenses', 'licenseAssignmentStates'] as const) {
+    const entries = (user[name] ?? []) as unknown[];
+    const odd = entries.find((entry) => !hasSkuId(entry));
+    if (odd !== undefined) return `an entry of its ${name} has no skuId (${describe(odd)})`;
+  }
+  return undefined;
+}
+
+function hasSkuId<T>(entry: T): entry is T & { skuId: string } {
+  return isRecord(entry) && typeof entry.skuId === 'string' && entry.skuId !== '';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
 /** An assignment in state `Error` or `Disabled` gives the user nothing, and holds no seat. */
-export function isInEffect(state: string | null | undefined): boolean {
-  const s = state?.toLowerCase();
+export function isInEffect(state: unknown): boolean {
+  const s = typeof state === 'string' ? state.toLowerCase() : undefined;
   return s !== 'error' && s !== 'disabled';
 }
 
@@ -87,6 +130,6 @@ export function assignmentTrouble(assignment: DirectAssignment): string | undefi
   return undefined;
 }
 
-function lowerCase(ids: readonly string[] | undefined): string[] {
-  return (ids ?? []).map((id) => id.toLowerCase());
+function lowerCase(ids: unknown): string[] {
+  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string').map((id) => id.toLowerCase()) : [];
 }
