@@ -46,6 +46,7 @@ Examples:
   license-batch run migration.csv --dry-run        see what would change, change nothing
   license-batch run onboarding.csv --usage-location US
   license-batch run onboarding.csv --resume        after fixing the failed rows: retry only those
+  license-batch run wave3.xlsx --sheet Leavers     an Excel workbook's sheet, each cell as Excel shows it
 
 Exit codes: 0 every row succeeded, was skipped or planned; 1 some rows failed or were invalid;
 2 the run could not start or had to stop (usage, file structure, sign-in); 130 interrupted.`;
