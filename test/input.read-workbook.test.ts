@@ -187,6 +187,14 @@ describe('openInput: which sheet', () => {
     expect((await records(file, { sheet: 'joiners' })).rows[0]!.values).toEqual(['joiner@contoso.example', 'E3']);
   });
 
+  it('skips a hidden sheet for the first one, as the admin sees the tabs; --sheet still reads it', async () => {
+    const file = await writeTestWorkbook(path(), { Lists: [[1, ['SKU names']]], ...sheets }, { hidden: ['Lists', 'Notes'] });
+    expect((await records(file)).sheet).toBe('Joiners');
+    const error = await failure(file, { sheet: 'Lists' });
+    expect(error.message).toMatch(/sheet "Lists" row 1: the header has no UserPrincipalName column/);
+    expect((await failure(file, { sheet: 'Movers' })).message).toMatch(/its worksheets are "Lists" \(hidden\), "Notes" \(hidden\), "Joiners", "Leavers"/);
+  });
+
   it('refuses a sheet the workbook does not have, listing those it has', async () => {
     const file = await writeTestWorkbook(path(), sheets);
     const error = await failure(file, { sheet: 'Movers' });

@@ -13,8 +13,8 @@ export interface OpenWorkbookOptions {
 }
 
 /**
- * Opens an Excel workbook (`.xlsx`) as an input file (SPEC §1): its first worksheet or the one
- * named, each cell as Excel shows it, blank rows skipped, the first non-blank row the header. The
+ * Opens an Excel workbook (`.xlsx`) as an input file (SPEC §1): its first visible worksheet or the
+ * one named, each cell as Excel shows it, blank rows skipped, the first non-blank row the header. The
  * sheet is streamed a row at a time; the shared strings table is held, compactly, while the file is
  * open (the format puts it apart from the sheet, referred to from anywhere in it).
  *
@@ -113,10 +113,14 @@ export async function openWorkbookInput(path: string, options: OpenWorkbookOptio
   }
 }
 
+/**
+ * The worksheet to read: the one `--sheet` names, else the first one Excel shows (a hidden sheet of
+ * lookup lists before it is not "the first sheet" to the admin who looks at the tabs).
+ */
 function chooseSheet(path: string, info: WorkbookInfo, wanted: string | undefined): SheetInfo {
-  const names = info.sheets.map((sheet) => JSON.stringify(sheet.name)).join(', ');
+  const names = info.sheets.map((sheet) => `${JSON.stringify(sheet.name)}${sheet.hidden ? ' (hidden)' : ''}`).join(', ');
   if (wanted === undefined) {
-    const first = info.sheets[0];
+    const first = info.sheets.find((sheet) => !sheet.hidden) ?? info.sheets[0];
     if (first === undefined) throw notAWorkbook(path, 'the workbook has no worksheet');
     return first;
   }

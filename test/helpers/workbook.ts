@@ -21,7 +21,7 @@ export type TestCell =
 export type TestRow = readonly [r: number, cells: readonly TestCell[]];
 
 /** Builds a workbook spec from sheets of test rows: shared strings, numFmts and cellXfs as Excel would write them. */
-export function testWorkbook(sheets: Readonly<Record<string, readonly TestRow[]>>, options: { date1904?: boolean } = {}): WorkbookSpec {
+export function testWorkbook(sheets: Readonly<Record<string, readonly TestRow[]>>, options: { date1904?: boolean; hidden?: readonly string[] } = {}): WorkbookSpec {
   const strings: string[] = [];
   const stringIndex = new Map<string, number>();
   const numFmts: Record<number, string> = {};
@@ -61,6 +61,7 @@ export function testWorkbook(sheets: Readonly<Record<string, readonly TestRow[]>
   return {
     sheets: Object.entries(sheets).map(([name, rows]) => ({
       name,
+      ...(options.hidden?.includes(name) ? { hidden: true } : {}),
       rows: rows.map(
         ([r, cells]): WorkbookRow => ({
           r,
@@ -79,7 +80,11 @@ export function testWorkbook(sheets: Readonly<Record<string, readonly TestRow[]>
 }
 
 /** Writes {@link testWorkbook}'s workbook to `path`. */
-export async function writeTestWorkbook(path: string, sheets: Readonly<Record<string, readonly TestRow[]>>, options: { date1904?: boolean } = {}): Promise<string> {
+export async function writeTestWorkbook(
+  path: string,
+  sheets: Readonly<Record<string, readonly TestRow[]>>,
+  options: { date1904?: boolean; hidden?: readonly string[] } = {},
+): Promise<string> {
   await writeWorkbook(path, testWorkbook(sheets, options));
   return path;
 }
