@@ -9,6 +9,8 @@ import { RunError } from '../src/errors.js';
 import type { InputRecord } from '../src/model.js';
 import { openInput } from '../src/input/read-records.js';
 import { SharedStrings } from '../src/input/workbook/shared-strings.js';
+import { readSharedStrings, readWorkbookInfo } from '../src/input/workbook/workbook-parts.js';
+import { ZipArchive } from '../src/input/workbook/zip-archive.js';
 import { writeTestWorkbook, type TestRow } from './helpers/workbook.js';
 
 let dir: string;
@@ -295,6 +297,21 @@ describe('openInput: a workbook that cannot be read stops with exit 2 and says w
     const error = await failure(file);
     expect(error.code).toBe('INPUT_UNREADABLE');
     expect(error.message).toMatch(/cannot read sheet "Users" of /);
+  });
+});
+
+describe('readSharedStrings', () => {
+  it('stops at its limit rather than take the memory a hostile table asks for', async () => {
+    const file = path();
+    await writeWorkbook(file, { sheets: [{ name: 'S', rows: [] }], sharedStrings: Array.from({ length: 3000 }, (_, i) => `${i}`.padEnd(1000, 'x')) });
+    const zip = await ZipArchive.open(file);
+    try {
+      const info = await readWorkbookInfo(zip);
+      expect((await readSharedStrings(zip, info?.sharedStringsPath, 4 * 2 ** 20)).size).toBe(3000);
+      await expect(readSharedStrings(zip, info?.sharedStringsPath, 2 ** 20)).rejects.toThrow(/holds more than 1 MiB of text/);
+    } finally {
+      zip.close();
+    }
   });
 });
 

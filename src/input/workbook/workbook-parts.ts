@@ -110,11 +110,14 @@ export async function readCellFormats(zip: ZipArchive, path: string | undefined)
   return xfIds.length === 0 ? ['General'] : xfIds.map((id) => formatCodeOf(Number.isInteger(id) ? id : 0, custom));
 }
 
+/** Text the shared strings table may hold: it is held in memory, and a hostile file must not take it all. */
+const MAX_SHARED_STRINGS_BYTES = 1024 * 2 ** 20;
+
 /**
  * The shared strings table, streamed from its part into a compact store. A string item's text is
  * its `<t>` elements joined (rich text runs), without phonetic runs (`rPh`), escapes decoded.
  */
-export async function readSharedStrings(zip: ZipArchive, path: string | undefined): Promise<SharedStrings> {
+export async function readSharedStrings(zip: ZipArchive, path: string | undefined, maxBytes = MAX_SHARED_STRINGS_BYTES): Promise<SharedStrings> {
   const strings = new SharedStrings();
   const stream = path === undefined ? undefined : await zip.stream(path);
   if (stream === undefined) return strings;
@@ -142,7 +145,13 @@ export async function readSharedStrings(zip: ZipArchive, path: string | undefine
     },
   });
   stream.setEncoding('utf8');
-  for await (const chunk of stream) xml.write(chunk as string);
+  for await (const chunk of stream) {
+    xml.write(chunk as string);
+    if (strings.bytes > maxBytes) {
+      stream.destroy();
+      throw new Error(`the shared strings table holds more than ${maxBytes / 2 ** 20} MiB of text, more than any sheet of licenses needs`);
+    }
+  }
   xml.end();
   return strings;
 }
