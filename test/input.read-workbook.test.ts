@@ -284,6 +284,23 @@ describe('openInput: a workbook that cannot be read stops with exit 2 and says w
     expect(error.message).toBe('sheet "Users" row 5 has a value in column D ("stray") but the header has 2 column(s), A to B; give the column a header or clear it');
   });
 
+  it("a sheet whose data ends before the size the archive's directory gives it", async () => {
+    const file = await writeTestWorkbook(path(), valid);
+    const bytes = await readFile(file);
+    const name = Buffer.from('xl/worksheets/sheet1.xml');
+    // The central directory's record of the sheet: signature, then the name at offset 46.
+    let at = -1;
+    for (let i = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); i !== -1; i = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), i + 4)) {
+      if (bytes.subarray(i + 46, i + 46 + name.length).equals(name)) at = i;
+    }
+    expect(at).toBeGreaterThan(0);
+    bytes.writeUInt32LE(bytes.readUInt32LE(at + 24) + 1000, at + 24);
+    await writeFile(file, bytes);
+    const error = await failure(file);
+    expect(error.code).toBe('INPUT_UNREADABLE');
+    expect(error.message).toMatch(/cannot read sheet "Users" of .*: xl\/worksheets\/sheet1\.xml is cut short \(\d+ of \d+ bytes\)/);
+  });
+
   it('a cell that refers to a shared string the table does not have', async () => {
     const file = await writeTestWorkbook(path(), { Users: [[1, ['upn', 'sku']], [2, ['a@contoso.example', { raw: { t: 's', v: '99' } }]]] });
     const error = await failure(file);
