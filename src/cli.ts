@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { RunError } from './errors.js';
 import type { CliIO } from './cli/io.js';
 // Options and help are light; each command's own module (and its dependencies: MSAL, ora, csv) loads when it runs.
-import { parseConnectionOptions, parseExportOptions, parseNoOptions, parseRunOptions, parseSimulateOptions, parseValidateOptions, wantsJsonLog } from './cli/options.js';
+import { parseConnectionOptions, parseExportOptions, parseNoOptions, parseRunOptions, parseSimulateOptions, parseSyncOptions, parseValidateOptions, wantsJsonLog } from './cli/options.js';
 import { helpFor } from './cli/help.js';
 import { USAGE } from './cli/usage.js';
 import { packageVersion } from './version.js';
@@ -26,6 +26,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       case 'run': {
         const { runCommand } = await import('./cli/run-command.js');
         return await runCommand(parseRunOptions(args), io);
+      }
+      case 'sync': {
+        const { syncCommand } = await import('./cli/sync-command.js');
+        return await syncCommand(parseSyncOptions(args), io);
       }
       case 'validate': {
         const { validateCommand } = await import('./cli/validate-command.js');
@@ -66,8 +70,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         throw new RunError('USAGE', `Unknown command "${command}". Run 'license-batch help' for the commands.`);
     }
   } catch (error) {
-    // `run --log json` promises a scheduler nothing but JSON objects on standard error.
-    const json = command === 'run' && wantsJsonLog(args);
+    // `run --log json` (and `sync`'s) promises a scheduler nothing but JSON objects on standard error.
+    const json = (command === 'run' || command === 'sync') && wantsJsonLog(args);
     if (error instanceof RunError) {
       if (json) io.stderr.write(`${JSON.stringify({ event: 'error', time: new Date().toISOString(), code: error.code, message: error.message, exitCode: error.exitCode })}\n`);
       else io.stderr.write(`license-batch: error: ${error.message}\n`);
@@ -99,7 +103,7 @@ if (isEntryPoint()) {
     interrupts++;
     if (interrupts > 1) process.exit(130);
     // `run` (and the demo's runs) say it themselves, above the live line or as a JSON event.
-    if (process.argv[2] !== 'run' && process.argv[2] !== 'demo') process.stderr.write('\nlicense-batch: stopping (Ctrl-C again to stop at once)\n');
+    if (process.argv[2] !== 'run' && process.argv[2] !== 'sync' && process.argv[2] !== 'demo') process.stderr.write('\nlicense-batch: stopping (Ctrl-C again to stop at once)\n');
     controller.abort();
   };
   process.on('SIGINT', onSignal);

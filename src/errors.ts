@@ -12,7 +12,10 @@ export type RunErrorCode =
   | 'GRAPH_UNAVAILABLE'
   /** Graph (or what stands in for it) answered with something the tool cannot read: a broken page, a next link that leads nowhere. */
   | 'GRAPH_ANSWER'
-  | 'RESULTS_UNWRITABLE';
+  | 'RESULTS_UNWRITABLE'
+  | 'DESIRED_SHEET_EMPTY'
+  | 'TOO_MANY_REMOVES'
+  | 'INTERRUPTED';
 
 export class RunError extends Error {
   override readonly name = 'RunError';

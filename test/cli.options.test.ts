@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RunError } from '../src/errors.js';
-import { parseRunOptions, parseSimulateOptions, parseValidateOptions } from '../src/cli/options.js';
+import { parseRunOptions, parseSimulateOptions, parseSyncOptions, parseValidateOptions } from '../src/cli/options.js';
 
 function usageError(fn: () => unknown): RunError {
   try {
@@ -78,5 +78,26 @@ describe('other commands', () => {
   it('simulate takes a port and a tenant', () => {
     expect(parseSimulateOptions(['--port', '0', '--tenant', 't.json'])).toEqual({ port: 0, tenant: 't.json' });
     usageError(() => parseSimulateOptions(['--port', '70000']));
+  });
+});
+
+describe('sync options', () => {
+  it("takes run's options, --sku (repeated), --max-removes and --changes", () => {
+    const options = parseSyncOptions(['hr.csv', '--sku', 'EMS', '--sku', 'ENTERPRISEPACK', '--max-removes', '25%', '--changes', 'c.csv', '--out', 'r.csv', '--dry-run', '--max-rate', 'off', '--log', 'json']);
+    expect(options).toMatchObject({ input: 'hr.csv', skus: ['EMS', 'ENTERPRISEPACK'], maxRemoves: { kind: 'percent', percent: 25 }, changes: 'c.csv', out: 'r.csv', dryRun: true, maxRate: 'off', log: 'json', resume: false, noRead: false, disabledPlans: 'replace' });
+    expect(parseSyncOptions(['hr.csv', '--max-removes', '40']).maxRemoves).toEqual({ kind: 'count', count: 40 });
+    expect(parseSyncOptions(['hr.csv']).maxRemoves).toBeUndefined();
+  });
+
+  it.each([
+    [['hr.csv', '--resume'], /sync takes no --resume: .*license-batch run <changes> --out <results> --resume/],
+    [['hr.csv', '--no-read'], /sync takes no --no-read/],
+    [['hr.csv', '--disabled-plans=merge'], /sync takes no --disabled-plans/],
+    [['hr.csv', '--max-removes=-1'], /Invalid option --max-removes: .*got "-1"/],
+    [['hr.csv', '--max-removes', '101%'], /Invalid option --max-removes/],
+    [['hr.csv', '--max-removes', 'ten'], /Invalid option --max-removes/],
+    [[], /sync needs <desired.csv>/],
+  ])('refuses %j', (args, message) => {
+    expect(usageError(() => parseSyncOptions(args)).message).toMatch(message);
   });
 });

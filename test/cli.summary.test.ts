@@ -3,7 +3,7 @@ import { runCommandLine, shellQuote } from '../src/cli/command-line.js';
 import { parseRunOptions } from '../src/cli/options.js';
 import { progressObject } from '../src/cli/progress.js';
 import { ReasonTally } from '../src/cli/reasons.js';
-import { progressLine, summaryLines, summaryObject, type RunReport } from '../src/cli/summary.js';
+import { progressLine, summaryLines, summaryObject, syncLines, syncObject, type RunReport } from '../src/cli/summary.js';
 import { createRunStats } from '../src/run/run-stats.js';
 
 const T0 = Date.parse('2026-12-02T02:00:00Z');
@@ -134,5 +134,41 @@ describe('the retry command', () => {
     ['$HOME.csv', "'$HOME.csv'"],
   ])('quotes %s for a shell as %s', (arg, quoted) => {
     expect(shellQuote(arg)).toBe(quoted);
+  });
+});
+
+describe('sync in the summary and the log', () => {
+  const sync = {
+    changesPath: 'hr.changes.csv',
+    skus: [
+      { skuId: 'a', label: 'ENTERPRISEPACK', directHolders: 40, groupOnly: 5, removes: 10, adds: 5, planChanges: 1 },
+      { skuId: 'b', label: 'EMS', directHolders: 3, groupOnly: 0, removes: 0, adds: 0, planChanges: 0 },
+    ],
+  };
+
+  it('says per SKU what sync read and decided, then the change sheet, before the run\'s own lines', () => {
+    expect(syncLines(sync)).toEqual([
+      'sync ENTERPRISEPACK: 40 direct holder(s) read, 10 remove(s), 1 plan change(s), 5 add(s), 5 held through a group, not changed',
+      'sync EMS: 3 direct holder(s) read, 0 remove(s), 0 plan change(s), 0 add(s), 0 held through a group, not changed',
+      'change sheet: hr.changes.csv (16 change(s))',
+    ]);
+    const report: RunReport = { stats: createRunStats(T0), now: T0 + 1000, exitCode: 0, dryRun: false, resultsPath: 'hr.changes.results.csv', reasons: [], sync };
+    expect(summaryLines(report).slice(0, 3)).toEqual(syncLines(sync));
+    expect(summaryLines({ ...report, sync: undefined } as RunReport)[0]).toMatch(/^0 rows in/);
+  });
+
+  it('is one sync event with the counts and their totals', () => {
+    expect(syncObject(sync, { path: 'hr.csv', invalidRows: 1, problems: [{ row: 3, line: 4, errorCode: 'PlanNotInSku', message: 'm' }] })).toMatchObject({
+      event: 'sync',
+      desired: 'hr.csv',
+      changes: 'hr.changes.csv',
+      skus: sync.skus,
+      removes: 10,
+      adds: 5,
+      planChanges: 1,
+      groupOnly: 5,
+      invalidRows: 1,
+      invalid: [{ row: 3, line: 4, errorCode: 'PlanNotInSku', message: 'm' }],
+    });
   });
 });

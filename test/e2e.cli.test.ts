@@ -53,6 +53,13 @@ describe('the installed command', () => {
     expect(seen).toContain('failed');
     expect(seen).toContain('invalid');
     expect(result.stderr).toMatch(/usage location missing: 1 row \(e\.g\. row \d+\): add a UsageLocation column/);
+    // The sync part: export, an edited copy (a row deleted, a plan changed, a joiner), the dry run, the run.
+    const changes = (name: string) => readFile(dir.file(name), 'utf8').then((text) => text.trim().split(/\r?\n/).slice(1).map((line) => line.split(',')[3]));
+    expect(await changes('demo-sync.dry-run.changes.csv')).toEqual(['remove', 'add', 'add']);
+    expect(await changes('demo-sync.changes.csv')).toEqual(['remove', 'add', 'add']);
+    expect((await readResults(dir.file('demo-sync.dry-run.changes.results.csv'))).map((r) => r.status)).toEqual(['planned', 'planned', 'planned']);
+    expect((await readResults(dir.file('demo-sync.changes.results.csv'))).map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(result.stderr).not.toMatch(/MaxListenersExceededWarning/);
   });
 });
 

@@ -286,3 +286,44 @@ describe('run --resume with a workbook', () => {
       expect(sim.stats.operations.assignLicense).toBe(writes);
     }));
 });
+
+describe('sync with a workbook as the desired sheet', () => {
+  it("reads the sheet --sheet names, runs the change sheet (CSV) without it, and names invalid rows by sheet and row", () =>
+    withSimulator(
+      {
+        tenant: testTenant({
+          users: 0,
+          extraUsers: Array.from({ length: 8 }, (_, i) => ({
+            id: `00000000-0000-4000-8000-${(i + 1).toString(16).padStart(12, '0')}`,
+            userPrincipalName: upn(i + 1),
+            usageLocation: 'US',
+            // Users 1 to 6 hold E3 directly; 7 and 8 hold nothing.
+            ...(i < 6 ? { assignedLicenses: [{ skuId: SKU.E3 }] } : {}),
+          })),
+        }),
+      },
+      async ({ dir, cli, url, sim }) => {
+        // The sheet keeps users 1 to 5 and adds 7 and 8: user 6 loses E3. Row 4 (Excel row 6) is invalid.
+        const rows: TestRow[] = [
+          [3, ['UserPrincipalName', 'SkuId', 'EmployeeId']],
+          ...[1, 2, 3].map((n, k): TestRow => [4 + k, [upn(n), 'ENTERPRISEPACK', { n, format: '0000' }]]),
+          [7, [upn(4), 'NOSUCHSKU', '0004']],
+          [8, [upn(4), 'ENTERPRISEPACK', '0004']],
+          [9, [upn(5), 'ENTERPRISEPACK', '0005']],
+          [10, [upn(7), SKU.E3, '0007']],
+          [11, [upn(8), 'Office 365 E3', '0008']],
+        ];
+        const desired = await writeTestWorkbook(dir.file('desired.xlsx'), { Cover: [[1, ['Licences, wave 3']]], Desired: rows });
+        const result = await cli(['sync', desired, '--sheet', 'Desired', '--graph-url', url, '--max-rate', 'off']);
+        expect(result.stderr).not.toMatch(/internal error/);
+        expect(result.stderr).toMatch(/row 4 \(sheet "Desired" row 7\): .*NOSUCHSKU/);
+        expect(result.code).toBe(1); // the invalid row was not applied
+        const changes = await readFile(dir.file('desired.changes.csv'), 'utf8');
+        expect(changes).toMatch(new RegExp(`${upn(6).replace('.', '\\.')},ENTERPRISEPACK,,remove`));
+        expect(sim.stats.operations.assignLicense).toBe(3);
+        const results = await readResults(dir.file('desired.changes.results.csv'));
+        expect(results.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+        expect(result.stderr).not.toMatch(/--sheet/);
+      },
+    ));
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResolvedRow } from '../src/model.js';
-import { planUnit, rowChangeInWords, type PlanOptions, type UnitPlan, type UserKnowledge } from '../src/plan/plan-unit.js';
+import { planAfter, planUnit, rowChangeInWords, type PlanOptions, type UnitPlan, type UserKnowledge } from '../src/plan/plan-unit.js';
 import { SeatLedger } from '../src/plan/seat-ledger.js';
 import type { SkuDirectory, SkuFacts } from '../src/plan/sku-facts.js';
 import { userLicensesOf, type UserLicenses } from '../src/tenant/user-licenses.js';
@@ -119,7 +119,7 @@ describe('planUnit: words and undo', () => {
       { user: 'a@x', skuId: EMS, action: 'add', disabledPlans: [] },
       { user: 'a@x', skuId: 'c0ffee00-0000-4000-8000-000000000000', action: 'remove', disabledPlans: [] },
     ]);
-    const after = p.after as UserLicenses;
+    const after = planAfter(p) as UserLicenses;
     expect([...after.direct.keys()].sort()).toEqual([E3, 'c0ffee00-0000-4000-8000-000000000000'].sort());
   });
 });

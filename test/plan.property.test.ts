@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ResolvedRow } from '../src/model.js';
-import { applied, changesOf, planUnit, type Change, type PlanOptions, type UnitPlan, type UserKnowledge } from '../src/plan/plan-unit.js';
+import { applied, changesOf, planAfter, planUnit, type Change, type PlanOptions, type UnitPlan, type UserKnowledge } from '../src/plan/plan-unit.js';
 import { SeatLedger } from '../src/plan/seat-ledger.js';
 import type { SkuDirectory, SkuFacts } from '../src/plan/sku-facts.js';
 import type { DirectAssignment, UserLicenses } from '../src/tenant/user-licenses.js';
@@ -124,7 +124,8 @@ function run(s: Scenario) {
     const knowledge = current.get(unit[0]!.user)!;
     const plan = planUnit(unit[0]!.user, unit, knowledge, { skus, ledger, options });
     planned.push({ rows: unit, knowledge, plan });
-    if (plan.after) current.set(unit[0]!.user, { kind: 'read', user: plan.after });
+    const after = planAfter(plan);
+    if (after) current.set(unit[0]!.user, { kind: 'read', user: after });
   }
   return { rows, planned, ledger, free, initial, current, merge: s.merge };
 }
@@ -268,7 +269,7 @@ describe('planUnit and SeatLedger (property)', () => {
             expect(row.skuId).toBe(change.skuId);
             return { action: row.action, skuId: row.skuId, disabledPlans: row.disabledPlans, rows: [], freesSeat: false };
           });
-          expect(plansBySku(applied(plan.after!, undo.reverse()))).toEqual(plansBySku(knowledge.user));
+          expect(plansBySku(applied(planAfter(plan)!, undo.reverse()))).toEqual(plansBySku(knowledge.user));
         }
       }),
       RUNS,

@@ -8,6 +8,7 @@ import { BENCH_USAGE, parseBenchOptions, type BenchOptions, type ScenarioName } 
 import type { BenchContext } from './bench-context.js';
 import { formatTable, seconds, type Finding, type ScenarioReport } from './report.js';
 import { rerunScenario } from './scenarios/rerun.js';
+import { syncScenario } from './scenarios/sync.js';
 import { runMemoryScenario } from './scenarios/run-memory.js';
 import { throttledScenario } from './scenarios/throttled.js';
 import { unthrottledScenario } from './scenarios/unthrottled.js';
@@ -22,6 +23,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
   validate: validateScenario,
   'run-memory': runMemoryScenario,
   'validate-xlsx': validateWorkbookScenario,
+  sync: syncScenario,
 };
 
 async function main(): Promise<number> {

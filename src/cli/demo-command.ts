@@ -1,10 +1,19 @@
+import { setMaxListeners } from 'node:events';
+import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadTenantFile, startSimulator } from '../simulator/index.js';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { loadTenantFile, startSimulator, type RunningSimulator } from '../simulator/index.js';
+import { exportCommand } from './export-command.js';
 import type { CliIO } from './io.js';
-import { parseRunOptions } from './options.js';
+import { parseExportOptions, parseRunOptions, parseSyncOptions } from './options.js';
 import { defaultReportPath } from '../report/write-report.js';
 import { runCommand } from './run-command.js';
+import { syncCommand } from './sync-command.js';
+
+/** The SKU the demo's sync part exports, edits and syncs. */
+const SYNC_SKU = 'ENTERPRISEPACK';
 
 /** The shipped samples, found from the compiled file (dist/cli/) at the package root. */
 export function samplePath(name: string): string {
@@ -38,6 +47,8 @@ export async function demoCommand(io: CliIO): Promise<number> {
     },
   });
   const say = (line: string) => io.stderr.write(`license-batch demo: ${line}\n`);
+  // Every command's sender listens to the one Ctrl-C signal, and the demo runs a dozen commands on it.
+  if (io.signal) setMaxListeners(0, io.signal);
   say(
     `the built-in Graph simulator (NOT Microsoft Graph) is serving a sample tenant of ${tenant.users.length} users ` +
       `at ${simulator.url}, with throttling and injected faults.`,
@@ -58,6 +69,9 @@ export async function demoCommand(io: CliIO): Promise<number> {
         if (io.signal?.aborted) return 130;
       }
     }
+    const synced = await syncPart(simulator, { ...io, env: { ...io.env, GRAPH_ACCESS_TOKEN: 'demo-token-for-the-simulator' } }, say);
+    if (synced.code !== 0 && synced.code !== 1) return synced.code;
+    written.push(...synced.written);
     io.stderr.write('\n');
     say('done. Some sample rows fail on purpose; open the results files to see every row\'s outcome, and the reports (.html) in a browser:');
     for (const path of written) say(`  ${path}`);
@@ -71,4 +85,49 @@ export async function demoCommand(io: CliIO): Promise<number> {
   } finally {
     await simulator.close();
   }
+}
+
+/**
+ * The demo's sync: export today's ENTERPRISEPACK assignments, edit a copy as an admin would (a row
+ * deleted, a plan changed, a joiner added), then `sync --dry-run` and `sync`.
+ */
+async function syncPart(simulator: RunningSimulator, io: CliIO, say: (line: string) => void): Promise<{ code: number; written: string[] }> {
+  const exported = resolve('demo-sync.export.csv');
+  const desired = resolve('demo-sync.csv');
+  io.stderr.write('\n');
+  say(`sync: export today's ${SYNC_SKU} assignments, edit a copy, review the changes with a dry run, apply them`);
+  say(`$ license-batch export --sku ${SYNC_SKU} --out ${exported}`);
+  const exportCode = await exportCommand(parseExportOptions(['--graph-url', simulator.url, '--sku', SYNC_SKU, '--out', exported]), io);
+  if (exportCode !== 0) return { code: exportCode, written: [] };
+
+  const [header, ...rows] = parse(await readFile(exported), { bom: true }) as string[][];
+  const sku = simulator.skus().find((s) => s.skuPartNumber === SYNC_SKU)!;
+  const holders = new Set(rows.map((row) => row[0]!.toLowerCase()));
+  const joiner = simulator.users().find((u) => u.usageLocation !== null && u.assignedLicenses.length === 0 && !holders.has(u.userPrincipalName.toLowerCase()));
+  const edits: string[] = [];
+  if (rows.length > 2) edits.push(`deleted ${rows.splice(1, 1)[0]![0]}`);
+  if (rows[0]) {
+    const plan = sku.servicePlans.find((p) => !rows[0]![2]!.split(';').includes(p.servicePlanName) && p.appliesTo === 'User')!.servicePlanName;
+    rows[0][2] = [...rows[0][2]!.split(';').filter((p) => p !== ''), plan].join(';');
+    edits.push(`turned ${plan} off for ${rows[0][0]}`);
+  }
+  if (joiner) {
+    rows.push([joiner.userPrincipalName, SYNC_SKU, '', 'add']);
+    edits.push(`added ${joiner.userPrincipalName}`);
+  }
+  await writeFile(desired, stringify([header!, ...rows]));
+  say(`edited copy ${desired}: ${edits.join('; ')}`);
+
+  const written: string[] = [];
+  for (const dryRun of [true, false]) {
+    const changes = resolve(`demo-sync.${dryRun ? 'dry-run.' : ''}changes.csv`);
+    io.stderr.write('\n');
+    say(`$ license-batch sync ${desired} --changes ${changes}${dryRun ? ' --dry-run' : ''}`);
+    const code = await syncCommand(parseSyncOptions([desired, '--graph-url', simulator.url, '--changes', changes, ...(dryRun ? ['--dry-run'] : [])]), io, { commands: false });
+    if (code !== 0 && code !== 1) return { code, written };
+    const results = changes.replace(/\.csv$/, '.results.csv');
+    written.push(changes, results, defaultReportPath(results));
+    if (io.signal?.aborted) return { code: 130, written };
+  }
+  return { code: 0, written: [exported, desired, ...written] };
 }

@@ -3,13 +3,13 @@ import { once } from 'node:events';
 import { stringify } from 'csv-stringify/sync';
 import { RunError } from '../errors.js';
 import type { GraphRequest } from '../graph/graph-client.js';
-import { directAssignmentRows, EXPORT_COLUMNS, type SkuNames } from '../export/direct-assignments.js';
+import { directAssignmentRows, EXPORT_COLUMNS } from '../export/direct-assignments.js';
 import { listUsers } from '../tenant/list-users.js';
 import { loadReferenceTable } from '../input/reference-table.js';
-import { createSkuCatalog } from '../input/sku-catalog.js';
-import { asGuid } from '../input/values.js';
 import { UTF8_BOM } from '../results/results-file.js';
-import { readTenantSkus, type TenantSku } from '../tenant/tenant-skus.js';
+import { skuModel } from '../tenant/sku-model.js';
+import { skuOptionIds } from '../tenant/sku-option.js';
+import { readTenantSkus } from '../tenant/tenant-skus.js';
 import { unreadableLicenses } from '../tenant/user-licenses.js';
 import { openGraphConnection, readOnlySender } from './connection.js';
 import type { CliIO } from './io.js';
@@ -26,13 +26,13 @@ export async function exportCommand(options: ExportOptions, io: CliIO): Promise<
     const sender = readOnlySender(transport, io);
     const tenantSkus = await readTenantSkus((request) => sender.send(request, 'skus'));
     const send = (request: GraphRequest) => sender.send(request, 'list');
-    const only = options.skus.length > 0 ? await skuFilter(options.skus, tenantSkus) : undefined;
+    const model = skuModel(tenantSkus, await loadReferenceTable());
+    const only = options.skus.length > 0 ? new Set(skuOptionIds(options.skus, model)) : undefined;
 
     const out = options.out === undefined ? io.stdout : createWriteStream(options.out);
     const write = async (text: string) => {
       if (!out.write(text)) await once(out, 'drain');
     };
-    const names = namesOf(tenantSkus);
     let users = 0;
     let assignments = 0;
     await write((options.out === undefined ? '' : UTF8_BOM) + stringify([[...EXPORT_COLUMNS]]));
@@ -40,7 +40,7 @@ export async function exportCommand(options: ExportOptions, io: CliIO): Promise<
       // A user whose licenses cannot be read would be left out, and the export would look complete.
       const unreadable = unreadableLicenses(user);
       if (unreadable !== undefined) throw new RunError('GRAPH_ANSWER', `Microsoft Graph listed a user whose licenses cannot be read: ${unreadable}. The export stopped, as one with users left out would look complete.`);
-      const rows = directAssignmentRows(user, names, only);
+      const rows = directAssignmentRows(user, model.facts, only);
       if (rows.length === 0) continue;
       users++;
       assignments += rows.length;
@@ -55,28 +55,4 @@ export async function exportCommand(options: ExportOptions, io: CliIO): Promise<
   } finally {
     transport.close();
   }
-}
-
-/** Part numbers and plan names by id, from the tenant's own SKUs. */
-function namesOf(skus: readonly TenantSku[]): Map<string, SkuNames> {
-  return new Map(
-    skus.map((sku) => [
-      sku.skuId.toLowerCase(),
-      { partNumber: sku.skuPartNumber, plans: new Map((sku.servicePlans ?? []).map((p) => [p.servicePlanId.toLowerCase(), p.servicePlanName])) },
-    ]),
-  );
-}
-
-/** `--sku` values (GUID, part number or product name) as the tenant's SKU ids. */
-async function skuFilter(values: readonly string[], tenantSkus: readonly TenantSku[]): Promise<Set<string>> {
-  const catalog = createSkuCatalog({ tenantSkus, referenceRows: await loadReferenceTable() });
-  const known = new Set(tenantSkus.map((sku) => sku.skuId.toLowerCase()));
-  const ids = new Set<string>();
-  for (const value of values) {
-    const guid = asGuid(value);
-    const id = catalog.canonicalSkuKey(guid === undefined ? { kind: 'name', name: value } : { kind: 'id', id: guid });
-    if (!known.has(id)) throw new RunError('USAGE', `--sku "${value}" is not a SKU this tenant has; run 'license-batch skus' to list them`);
-    ids.add(id);
-  }
-  return ids;
 }

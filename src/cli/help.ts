@@ -51,6 +51,48 @@ Examples:
 Exit codes: 0 every row succeeded, was skipped or planned; 1 some rows failed or were invalid;
 2 the run could not start or had to stop (usage, file structure, sign-in); 130 interrupted.`;
 
+const SYNC = `license-batch sync <desired.csv|desired.xlsx> [--sku X]... [--max-removes N|N%] [--changes F] [--out F] [--dry-run] [run's options]
+
+Brings the tenant to the desired sheet, in both directions: the sheet says who holds which SKU
+directly, with which plans. For every SKU the sheet names (and every --sku), it lists the holders,
+then writes the difference as a change sheet (an input file of run, with a Reason column): removes
+for direct holders the sheet does not name ("not in the desired sheet"), plan changes ("plans
+differ: ... -> ..."), adds for users who lack it ("not assigned yet"), removes first. Users who hold
+a SKU only through a group are left as they are, and counted. Then it runs the change sheet exactly
+as run does: reads, seats (leavers' seats go to joiners), results, undo file, summary.
+
+Brakes: before any write, sync counts the removes. More than --max-removes stops it with exit code 2
+and the change sheet written for review. A desired sheet without data rows is always refused.
+
+Options:
+  --sku X                 also bring this SKU to the sheet (part number, product name or GUID); a SKU
+                          no row names loses every direct holder. Repeat for several
+  --max-removes N|N%      removes allowed (default 10% of the scoped SKUs' direct holders, at least 10)
+  --changes F             change sheet (default: <desired without extension>.changes.csv)
+  --out F                 results file (default: <changes without .csv>.results.csv)
+  --dry-run               write the change sheet and a dry-run results file; send no write (the
+                          brakes apply as to the real sync, so a dry run predicts its exit code)
+  and run's options (--strict, --concurrency, --max-rate, --batch-size, --usage-location, --undo-out,
+  --delimiter, --sheet, --log, --quiet), but not --resume, --no-read or --disabled-plans
+
+${CONNECTION}
+
+Examples:
+  The nightly job: the HR system writes who should hold E3 tonight; leavers are simply absent
+    license-batch sync /srv/licenses/e3.csv --log json
+  Export, edit, sync: start from today's assignments, delete a row, change a plan, apply
+    license-batch export --sku ENTERPRISEPACK --out licenses.csv
+    license-batch sync licenses.csv --dry-run          review licenses.changes.csv first
+    license-batch sync licenses.csv
+  A planned mass change (a department leaves): raise the brake for this run only
+    license-batch sync licenses.csv --max-removes 300
+  Finish an interrupted sync (its summary prints the command):
+    license-batch run licenses.changes.csv --out licenses.changes.results.csv --resume
+
+Exit codes: 0 the tenant is as the sheet says (or the dry run planned it); 1 some changes failed or
+rows of the sheet were invalid; 2 could not start, or stopped before any write (too many removes, an
+empty sheet, sign-in, file structure); 130 interrupted.`;
+
 const VALIDATE = `license-batch validate <input.csv|input.xlsx|-> [--delimiter ,|;|tab] [--sheet NAME]
 
 Checks the file offline, without signing in or sending anything: its structure (header, quotes,
@@ -119,8 +161,10 @@ const DEMO = `license-batch demo
 Starts the built-in simulator in this process over the sample tenant (samples/tenant.json) and runs
 the three samples through it, each as a dry run first and then for real: a migration export
 (semicolons, product names, EnabledPlans), an onboarding batch (usage locations), and a nightly
-file by GUID. Some rows fail on purpose, so that the summaries and results files show what an admin
-would see. The results files are written in the current folder.
+file by GUID. Then a sync: it exports today's ENTERPRISEPACK assignments, edits a copy (a row deleted,
+a plan changed, a joiner added), and runs sync --dry-run, then sync. Some rows fail on purpose, so
+that the summaries and results files show what an admin would see. The files are written in the
+current folder.
 
 Examples:
   license-batch demo
@@ -139,6 +183,7 @@ Examples:
 
 const BY_COMMAND: Readonly<Record<string, string>> = {
   run: RUN,
+  sync: SYNC,
   validate: VALIDATE,
   skus: SKUS,
   export: EXPORT,

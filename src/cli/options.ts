@@ -3,6 +3,7 @@ import { RunError } from '../errors.js';
 import { COUNTRY_CODES } from '../input/country-codes.js';
 import { parseDelimiterOption } from '../input/delimiter.js';
 import type { RunConfig } from '../run/run-config.js';
+import type { MaxRemoves } from '../sync/removal-brake.js';
 
 /** Connection and sign-in options shared by every command that talks to Graph. */
 export interface ConnectionOptions {
@@ -49,35 +50,42 @@ const CONNECTION_FLAGS = {
   'device-code': { type: 'boolean' },
 } as const;
 
+/** `run`'s flags; `sync` takes them too, but those in {@link NOT_FOR_SYNC}. */
+const RUN_FLAGS = {
+  ...CONNECTION_FLAGS,
+  out: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  resume: { type: 'boolean' },
+  strict: { type: 'boolean' },
+  concurrency: { type: 'string' },
+  'max-retries': { type: 'string' },
+  'max-rate': { type: 'string' },
+  'batch-size': { type: 'string' },
+  'usage-location': { type: 'string' },
+  'no-read': { type: 'boolean' },
+  'disabled-plans': { type: 'string' },
+  'undo-out': { type: 'string' },
+  delimiter: { type: 'string' },
+  sheet: { type: 'string' },
+  log: { type: 'string' },
+  quiet: { type: 'boolean' },
+  report: { type: 'string' },
+  'no-report': { type: 'boolean' },
+} as const;
+
 /** Parses `run`'s arguments into a complete, frozen set of options; any problem is a usage error. */
 export function parseRunOptions(args: string[]): RunOptions {
-  const { values, positionals } = parse(args, {
-    ...CONNECTION_FLAGS,
-    out: { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    resume: { type: 'boolean' },
-    strict: { type: 'boolean' },
-    concurrency: { type: 'string' },
-    'max-retries': { type: 'string' },
-    'max-rate': { type: 'string' },
-    'batch-size': { type: 'string' },
-    'usage-location': { type: 'string' },
-    'no-read': { type: 'boolean' },
-    'disabled-plans': { type: 'string' },
-    'undo-out': { type: 'string' },
-    delimiter: { type: 'string' },
-    sheet: { type: 'string' },
-    log: { type: 'string' },
-    quiet: { type: 'boolean' },
-    report: { type: 'string' },
-    'no-report': { type: 'boolean' },
-  });
+  const { values, positionals } = parse(args, RUN_FLAGS);
+  return runOptionsOf('run', values, positionals);
+}
+
+function runOptionsOf(command: string, values: ReturnType<typeof parse<typeof RUN_FLAGS>>['values'], positionals: string[]): RunOptions {
   if (values.report !== undefined && values['no-report'] === true) {
     throw usage('--report F and --no-report contradict each other: choose one');
   }
   if (values.report !== undefined && values.report.trim() === '') throw usage('Invalid option --report: expect a file path, got ""');
   return Object.freeze({
-    input: onePositional(positionals, 'run', '<input.csv>'),
+    input: onePositional(positionals, command, command === 'sync' ? '<desired.csv>' : '<input.csv>'),
     ...connection(values),
     ...(values.out !== undefined ? { out: values.out } : {}),
     dryRun: values['dry-run'] === true,
@@ -100,7 +108,57 @@ export function parseRunOptions(args: string[]): RunOptions {
   });
 }
 
-/** Whether `run`'s arguments ask for `--log json`, read leniently, so that even a usage error can be written as JSON. */
+/** `sync`'s options: run's (for the run that applies the change sheet), and its own. */
+export interface SyncOptions extends RunOptions {
+  /** `--sku`: SKUs in scope beyond those the sheet names (GUIDs, part numbers or product names). */
+  readonly skus: readonly string[];
+  /** `--max-removes`; undefined for the default (10% of the direct holders, never fewer than 10). */
+  readonly maxRemoves?: MaxRemoves;
+  /** `--changes`: the change sheet (default: `<desired without extension>.changes.csv`). */
+  readonly changes?: string;
+}
+
+/** Run's flags that sync refuses, and why. */
+const NOT_FOR_SYNC: Readonly<Record<string, string>> = {
+  resume: 'finish an interrupted sync with the command its summary prints: license-batch run <changes> --out <results> --resume',
+  'no-read': 'sync reads every user it changes, for the seat check, the skips and the undo file',
+  'disabled-plans': 'the desired sheet says which plans each user has, so its plans replace the user\'s own',
+};
+
+/** Parses `sync`'s arguments: run's flags but `--resume`, `--no-read` and `--disabled-plans`, plus `--sku`, `--max-removes`, `--changes`. */
+export function parseSyncOptions(args: string[]): SyncOptions {
+  for (const arg of args) {
+    const flag = /^--([a-z-]+)/.exec(arg)?.[1];
+    if (flag !== undefined && NOT_FOR_SYNC[flag] !== undefined) throw usage(`sync takes no --${flag}: ${NOT_FOR_SYNC[flag]}`);
+  }
+  const { values, positionals } = parse(args, {
+    ...RUN_FLAGS,
+    sku: { type: 'string', multiple: true },
+    'max-removes': { type: 'string' },
+    changes: { type: 'string' },
+  });
+  const run = runOptionsOf('sync', values, positionals);
+  const changes = values.changes as string | undefined;
+  const removes = maxRemoves(values['max-removes'] as string | undefined);
+  return Object.freeze({
+    ...run,
+    skus: Object.freeze([...((values.sku as string[] | undefined) ?? [])]),
+    ...(removes !== undefined ? { maxRemoves: removes } : {}),
+    ...(changes !== undefined ? { changes } : {}),
+  });
+}
+
+function maxRemoves(value: string | undefined): MaxRemoves | undefined {
+  if (value === undefined) return undefined;
+  const match = /^\s*(\d+)\s*(%?)\s*$/.exec(value);
+  const n = match === null ? NaN : Number(match[1]);
+  if (match === null || !Number.isSafeInteger(n) || (match[2] === '%' && n > 100)) {
+    throw usage(`Invalid option --max-removes: expect a number of removes (such as 40) or a share of the direct holders (such as 50%), got "${value}"`);
+  }
+  return match[2] === '%' ? { kind: 'percent', percent: n } : { kind: 'count', count: n };
+}
+
+/** Whether `run`'s (or `sync`'s) arguments ask for `--log json`, read leniently, so that even a usage error can be written as JSON. */
 export function wantsJsonLog(args: readonly string[]): boolean {
   return args.some((arg, i) => arg === '--log=json' || (arg === '--log' && args[i + 1]?.toLowerCase() === 'json'));
 }

@@ -2,7 +2,9 @@ import ora, { type Ora } from 'ora';
 import type { RowOutcome } from '../model.js';
 import { rowsDone, type RunStats } from '../run/run-stats.js';
 import { ReasonTally } from './reasons.js';
-import { etaSeconds, progressLine, summaryLines, summaryObject, type RunReport } from './summary.js';
+import type { DesiredProblem } from '../sync/read-desired-sheet.js';
+import type { SyncCounts } from '../sync/sync-counts.js';
+import { etaSeconds, progressLine, summaryLines, summaryObject, syncObject, type RunReport } from './summary.js';
 
 export type ProgressMode = 'live' | 'plain' | 'json' | 'off';
 
@@ -76,6 +78,11 @@ export class RunReporter {
         if (this.#spinner) this.#spinner.text = progressLine(stats, Date.now());
       });
     }
+  }
+
+  /** What sync found, before the run of its change sheet starts: the `sync` event in JSON, before `start` (text shows it in the summary). */
+  sync(counts: SyncCounts, desired?: { readonly path: string; readonly invalidRows: number; readonly problems: readonly DesiredProblem[] }): void {
+    if (this.#mode === 'json' && !this.#quiet) this.#json(syncObject(counts, desired));
   }
 
   /** One row's outcome, as the run records it: counted for the summary's reasons; `row-failed` in JSON. */

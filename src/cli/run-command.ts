@@ -9,10 +9,11 @@ import { tenantName } from '../report/tenant-name.js';
 import { defaultReportPath, writeReport } from '../report/write-report.js';
 import { runFile, type RunResult } from '../run/run-file.js';
 import { createRunStats, type RunStats } from '../run/run-stats.js';
+import type { DesiredProblem } from '../sync/read-desired-sheet.js';
 import type { SyncCounts } from '../sync/sync-counts.js';
 import { packageVersion } from '../version.js';
 import { runCommandLine } from './command-line.js';
-import { openGraphConnection } from './connection.js';
+import { openGraphConnection, type GraphConnection } from './connection.js';
 import type { CliIO } from './io.js';
 import type { RunOptions } from './options.js';
 import { progressEveryMs, progressMode, RunReporter } from './progress.js';
@@ -25,8 +26,12 @@ const REASONS_SHOWN = 5;
 export interface RunCommandHints {
   /** Print the commands that retry or apply the run; the demo turns this off, its simulator being gone by then. */
   readonly commands?: boolean;
-  /** For `license-batch sync`: the holders read and the change sheet's counts, for the report (SPEC §8). */
+  /** For `license-batch sync`: the holders read and the change sheet's counts, for the `sync` event, the summary and the report (SPEC §8). */
   readonly sync?: SyncCounts;
+  /** When `sync` runs its change sheet: the desired sheet, and its invalid rows (left as they are). */
+  readonly desired?: { readonly path: string; readonly invalidRows: number; readonly problems: readonly DesiredProblem[] };
+  /** A connection already open and signed in (sync listed the holders through it); left open for the caller to close. */
+  readonly connection?: GraphConnection;
 }
 
 /** `license-batch run`: the CLI adapter over {@link runFile}. Returns the exit code. */
@@ -50,14 +55,15 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
   const reporter = new RunReporter(progressMode(options, io.stderr), io.stderr, stats, { everyMs: progressEveryMs(io.env), quiet: options.quiet });
   const onAbort = () => reporter.note('stopping (Ctrl-C again to stop at once): requests in flight finish; the rest are not attempted');
   io.signal?.addEventListener('abort', onAbort, { once: true });
-  let transport: Awaited<ReturnType<typeof openGraphConnection>>;
+  let transport: GraphConnection;
   try {
-    transport = await openGraphConnection(options, io, options.concurrency * 2, (message) => reporter.note(message));
+    transport = hints.connection ?? (await openGraphConnection(options, io, options.concurrency * 2, (message) => reporter.note(message)));
   } catch (error) {
     io.signal?.removeEventListener('abort', onAbort);
     throw error;
   }
   const spilled = fromStdin ? await spillStdin(io.stdin) : undefined;
+  if (hints.sync) reporter.sync(hints.sync, hints.desired);
   reporter.start({ input: options.input, out, dryRun: options.dryRun, resume: options.resume });
   collector?.start();
   try {
@@ -94,6 +100,7 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
       ...(result.undoNote !== undefined ? { undoNote: result.undoNote } : {}),
       ...(written !== undefined ? { reportPath: written } : {}),
       reasons: reporter.topReasons(REASONS_SHOWN),
+      ...(hints.sync ? { sync: hints.sync } : {}),
       otherReasons: Math.max(0, reporter.reasonCount - REASONS_SHOWN),
       ...(commands && !options.dryRun && unfinished > 0 ? { retryCommand: runCommandLine(options, out, { resume: true }) } : {}),
       ...(commands && options.dryRun && stats.byStatus.planned > 0 ? { applyCommand: runCommandLine(options, out, { dryRun: false, resume: false }) } : {}),
@@ -105,7 +112,7 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
     throw error;
   } finally {
     io.signal?.removeEventListener('abort', onAbort);
-    transport.close();
+    if (hints.connection === undefined) transport.close();
     await spilled?.dispose();
   }
 }

@@ -1,5 +1,7 @@
 import type { Status } from '../model.js';
 import { rowsDone, type RunStats } from '../run/run-stats.js';
+import type { DesiredProblem } from '../sync/read-desired-sheet.js';
+import type { SyncCounts } from '../sync/sync-counts.js';
 import { formatReason, type ReasonCount } from './reasons.js';
 
 const STATUS_ORDER: readonly Status[] = ['succeeded', 'skipped', 'planned', 'failed', 'invalid', 'not-attempted'];
@@ -24,6 +26,37 @@ export interface RunReport {
   readonly retryCommand?: string;
   /** After a dry run: the command that applies the plan. */
   readonly applyCommand?: string;
+  /** When sync ran the change sheet: what it found per SKU. */
+  readonly sync?: SyncCounts;
+}
+
+/** Sync's counts in words, one line per SKU of the scope, then the change sheet. */
+export function syncLines(sync: SyncCounts): string[] {
+  const lines = sync.skus.map(
+    (sku) =>
+      `sync ${sku.label}: ${sku.directHolders} direct holder(s) read, ${sku.removes} remove(s), ${sku.planChanges} plan change(s), ${sku.adds} add(s), ` +
+      `${sku.groupOnly} held through a group, not changed`,
+  );
+  if (sync.skus.length === 0) lines.push('sync: no SKU in scope');
+  const total = sync.skus.reduce((sum, sku) => sum + sku.removes + sku.planChanges + sku.adds, 0);
+  lines.push(`change sheet: ${sync.changesPath} (${total} change(s))`);
+  return lines;
+}
+
+/** The `sync` event of `--log json`, written before the run's `start`. */
+export function syncObject(sync: SyncCounts, desired?: { readonly path: string; readonly invalidRows: number; readonly problems: readonly DesiredProblem[] }): Record<string, unknown> {
+  return {
+    event: 'sync',
+    time: new Date().toISOString(),
+    ...(desired ? { desired: desired.path } : {}),
+    changes: sync.changesPath,
+    skus: sync.skus.map((sku) => ({ ...sku })),
+    removes: sync.skus.reduce((sum, sku) => sum + sku.removes, 0),
+    adds: sync.skus.reduce((sum, sku) => sum + sku.adds, 0),
+    planChanges: sync.skus.reduce((sum, sku) => sum + sku.planChanges, 0),
+    groupOnly: sync.skus.reduce((sum, sku) => sum + sku.groupOnly, 0),
+    ...(desired ? { invalidRows: desired.invalidRows, invalid: desired.problems.slice(0, 100) } : {}),
+  };
 }
 
 /** Seconds since the run started, for rates. */
@@ -64,7 +97,8 @@ export function summaryLines(report: RunReport): string[] {
   const { stats, now } = report;
   const seconds = elapsedSeconds(stats, now);
   const counts = STATUS_ORDER.filter((s) => stats.byStatus[s] > 0).map((s) => `${s} ${stats.byStatus[s]}`);
-  const lines = [`${rowsDone(stats)} rows in ${formatDuration(seconds)}: ${counts.join(', ') || 'nothing to do'}`];
+  const lines = report.sync ? syncLines(report.sync) : [];
+  lines.push(`${rowsDone(stats)} rows in ${formatDuration(seconds)}: ${counts.join(', ') || 'nothing to do'}`);
   if (report.reasons.length > 0) {
     lines.push('most frequent errors:');
     for (const reason of report.reasons) lines.push(`  ${formatReason(reason)}`);
@@ -110,6 +144,7 @@ export function summaryObject(report: RunReport): Record<string, unknown> {
     pausedSeconds: Number((stats.pausedMs / 1000).toFixed(3)),
     seconds: Number(seconds.toFixed(3)),
     results: report.resultsPath,
+    ...(report.sync ? { changes: report.sync.changesPath } : {}),
     ...(report.reportPath !== undefined ? { report: report.reportPath } : {}),
     ...(report.undoPath !== undefined ? { undo: report.undoPath } : {}),
     ...(report.undoNote !== undefined ? { undoNote: report.undoNote } : {}),

@@ -3,6 +3,7 @@ export const USAGE = `license-batch: apply Microsoft 365 license changes from a 
 
 Usage:
   license-batch run <input.csv|.xlsx|-> [opts] apply the file's changes; write a results file
+  license-batch sync <desired.csv|.xlsx> [opts] bring the tenant to the sheet, in both directions (removes too)
   license-batch validate <input.csv|.xlsx|->   check the file offline (no network)
   license-batch skus [connection options]      the tenant's SKUs: names, id, seats, plans
   license-batch export [--out F] [--sku X]...  current direct assignments, in this tool's input format

@@ -1,4 +1,5 @@
 import type { LicenseRow, Ref, ResolvedRow, RowProblem } from '../model.js';
+import { skuModel, type ReferenceIndex, type SkuModel, type TenantIndex } from '../tenant/sku-model.js';
 import type { TenantSku } from '../tenant/tenant-skus.js';
 import type { ConflictKeys } from './find-conflicts.js';
 import type { ReferenceRow } from './reference-table.js';
@@ -60,12 +61,15 @@ const MEMO_LIMIT = 10_000;
 const LISTED_PLANS = 12;
 
 /**
- * Builds the catalog. Pass `tenantSkus` (the value of `GET /subscribedSkus`) for the online,
- * authoritative mode; `referenceRows` ({@link loadReferenceTable}) for display names in either mode.
+ * Builds the catalog over the SKU read model ({@link skuModel}), or over one built from
+ * `tenantSkus` (the value of `GET /subscribedSkus`: the online, authoritative mode) and
+ * `referenceRows` ({@link loadReferenceTable}: display names in either mode).
  */
-export function createSkuCatalog(options: { tenantSkus?: readonly SubscribedSkuLike[]; referenceRows?: readonly ReferenceRow[] }): SkuCatalog {
-  const reference = indexReference(options.referenceRows ?? []);
-  const tenant = options.tenantSkus === undefined ? undefined : indexTenant(options.tenantSkus);
+export function createSkuCatalog(
+  options: { readonly model: SkuModel } | { tenantSkus?: readonly SubscribedSkuLike[]; referenceRows?: readonly ReferenceRow[] },
+): SkuCatalog {
+  const model = 'model' in options ? options.model : skuModel(options.tenantSkus, options.referenceRows ?? []);
+  const { reference, tenant } = model;
   const memo = new Map<string, SkuLookup>();
 
   const lookupSku = (ref: Ref): SkuLookup => {
@@ -162,67 +166,6 @@ function resolvedRow(row: LicenseRow, sku: Sku, disabledPlans: string[]): Resolv
   return resolved;
 }
 
-interface TenantIndex {
-  readonly byId: ReadonlyMap<string, Sku>;
-  readonly byPartNumber: ReadonlyMap<string, Sku>;
-  /** Plan names that mean one plan id across all of the tenant's SKUs. */
-  readonly planIdByName: ReadonlyMap<string, string>;
-}
-
-interface ReferenceIndex {
-  readonly byId: ReadonlyMap<string, Sku>;
-  /** Part number (comparison form) to SKUs: nearly always one; the table has a few duplicates. */
-  readonly byPartNumber: ReadonlyMap<string, readonly Sku[]>;
-  /** Display name (comparison form) to SKUs: a few display names belong to several. */
-  readonly byDisplayName: ReadonlyMap<string, readonly Sku[]>;
-  readonly planIdByName: ReadonlyMap<string, string>;
-}
-
-function indexTenant(skus: readonly SubscribedSkuLike[]): TenantIndex {
-  const byId = new Map<string, Sku>();
-  const byPartNumber = new Map<string, Sku>();
-  const planIds = new Map<string, Set<string>>();
-  for (const raw of skus) {
-    const plans: Plan[] = (raw.servicePlans ?? []).map((p) => ({
-      id: p.servicePlanId.toLowerCase(),
-      name: p.servicePlanName,
-      perUser: p.appliesTo === undefined || p.appliesTo.toLowerCase() !== 'company',
-    }));
-    const sku: Sku = { id: raw.skuId.toLowerCase(), label: raw.skuPartNumber, plans };
-    byId.set(sku.id, sku);
-    byPartNumber.set(nameKey(raw.skuPartNumber), sku);
-    for (const plan of plans) addToSet(planIds, plan.name.toLowerCase(), plan.id);
-  }
-  return { byId, byPartNumber, planIdByName: uniqueValues(planIds) };
-}
-
-function indexReference(rows: readonly ReferenceRow[]): ReferenceIndex {
-  const byId = new Map<string, { id: string; label: string; plans: Plan[] }>();
-  const partNumbers = new Map<string, Set<string>>();
-  const displayNames = new Map<string, Set<string>>();
-  const planIds = new Map<string, Set<string>>();
-  for (const row of rows) {
-    let sku = byId.get(row.skuId);
-    if (sku === undefined) {
-      sku = { id: row.skuId, label: row.skuPartNumber, plans: [] };
-      byId.set(row.skuId, sku);
-    }
-    addToSet(partNumbers, nameKey(row.skuPartNumber), row.skuId);
-    if (row.productDisplayName !== '') addToSet(displayNames, nameKey(row.productDisplayName), row.skuId);
-    if (row.servicePlanId !== '' && !sku.plans.some((p) => p.id === row.servicePlanId)) {
-      sku.plans.push({ id: row.servicePlanId, name: row.servicePlanName, perUser: true });
-      addToSet(planIds, row.servicePlanName.toLowerCase(), row.servicePlanId);
-    }
-  }
-  const skusOf = (ids: Set<string>) => [...ids].map((id) => byId.get(id)!);
-  return {
-    byId,
-    byPartNumber: new Map([...partNumbers].map(([key, ids]) => [key, skusOf(ids)])),
-    byDisplayName: new Map([...displayNames].map(([key, ids]) => [key, skusOf(ids)])),
-    planIdByName: uniqueValues(planIds),
-  };
-}
-
 function lookupOnline(ref: Ref, tenant: TenantIndex, reference: ReferenceIndex): SkuLookup {
   if (ref.kind === 'id') {
     const sku = tenant.byId.get(ref.id);
@@ -290,16 +233,4 @@ function unknownSku(value: string, knownAs: readonly string[]): RowProblem {
     errorCode: 'UnknownSku',
     message: `SkuId ${quote(value)}${also} is not a SKU this tenant has; run \`license-batch skus\` to list them`,
   };
-}
-
-function addToSet(map: Map<string, Set<string>>, key: string, value: string): void {
-  const set = map.get(key);
-  if (set) set.add(value);
-  else map.set(key, new Set([value]));
-}
-
-function uniqueValues(map: ReadonlyMap<string, Set<string>>): Map<string, string> {
-  const unique = new Map<string, string>();
-  for (const [key, values] of map) if (values.size === 1) unique.set(key, [...values][0]!);
-  return unique;
 }

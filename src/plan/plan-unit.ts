@@ -58,10 +58,17 @@ export interface UnitPlan {
   /** `PATCH /users/{id}` before the license changes. */
   readonly usageLocation?: { readonly value: string; readonly fromDefault: boolean };
   readonly changes: readonly Change[];
-  /** The user as read (or as this run left it), when the user was read. */
+  /** The user as read (or as this run left it), when the user was read; {@link planAfter} derives the state after. */
   readonly before?: UserLicenses;
-  /** The user once every change is applied, when the user was read: what later units of the user plan against. */
-  readonly after?: UserLicenses;
+}
+
+/**
+ * The user once every change of the plan is applied, when the user was read: what later units of the
+ * user plan against. Derived rather than stored, so that a plan whose changes are narrowed (a seat
+ * move that failed) cannot disagree with it.
+ */
+export function planAfter(plan: UnitPlan): UserLicenses | undefined {
+  return plan.before === undefined ? undefined : applied(plan.before, plan.changes, plan.usageLocation?.value);
 }
 
 /**
@@ -112,10 +119,7 @@ export function planUnit(user: string, rows: readonly ResolvedRow[], knowledge: 
 
   const plan: { -readonly [K in keyof UnitPlan]: UnitPlan[K] } = { user, decisions, changes };
   if (usageLocation) plan.usageLocation = usageLocation;
-  if (known) {
-    plan.before = known;
-    plan.after = applied(known, changes, usageLocation?.value);
-  }
+  if (known) plan.before = known;
   return plan;
 }
 
@@ -215,7 +219,7 @@ export function rowChangeInWords(plan: UnitPlan, row: ResolvedRow, skus: SkuDire
   const parts: string[] = [];
   const change = plan.changes.find((c) => c.rows.includes(row));
   if (change) parts.push(changeInWords(change, skus, tense));
-  else if (plan.after) parts.push(`already has ${skuName(skus(row.skuId), row.skuId)}`);
+  else if (plan.before) parts.push(`already has ${skuName(skus(row.skuId), row.skuId)}`);
   if (plan.usageLocation && (row.usageLocation !== undefined || (plan.usageLocation.fromDefault && change?.action === 'add'))) {
     parts.push(usageLocationInWords(plan.usageLocation.value, plan.usageLocation.fromDefault));
   }

@@ -2,7 +2,7 @@ import type { Clock } from '../graph/clock.js';
 import type { GraphRequest } from '../graph/graph-client.js';
 import type { SendResult } from '../graph/send-with-retry.js';
 import type { ResolvedRow, RowOutcome } from '../model.js';
-import { applied, planUnit, rowChangeInWords, type Change, type PlanOptions, type RowDecision, type UndoRow, type UnitPlan, type UserKnowledge } from '../plan/plan-unit.js';
+import { planAfter, planUnit, rowChangeInWords, type Change, type PlanOptions, type RowDecision, type UndoRow, type UnitPlan, type UserKnowledge } from '../plan/plan-unit.js';
 import type { SeatLedger } from '../plan/seat-ledger.js';
 import { skuName, type SkuDirectory } from '../plan/sku-facts.js';
 import type { UserRead, UserReader } from '../tenant/read-users.js';
@@ -102,7 +102,7 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
   };
 
   /** Plans a unit once its user is known; synchronous, so that units planned in turn take seats in turn. */
-  const planOf = (unit: WorkUnit, read: UserKnowledge | UserRead): { plan: UnitPlan; original: UnitPlan['after'] } | { outcomes: RowOutcome[] } => {
+  const planOf = (unit: WorkUnit, read: UserKnowledge | UserRead): { plan: UnitPlan; original: UnitPlan['before'] } | { outcomes: RowOutcome[] } => {
     if (read.kind === 'failed') return { outcomes: unreadOutcomes(unit.rows, read, now()) };
     const original = recent.get(unit.userKey)?.original ?? knownById(read)?.original ?? (read.kind === 'found' ? read.user : undefined);
     const knowledge: UserKnowledge = read.kind === 'found' ? { kind: 'read', user: read.user } : read;
@@ -156,7 +156,8 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
     if (options.dryRun) {
       // Nothing is sent: every planned change counts as done, for the rows after it.
       settle(plan, new Set(plan.changes));
-      if (plan.after && original) remember(unit.userKey, { current: plan.after, original });
+      const after = planAfter(plan);
+      if (after && original) remember(unit.userKey, { current: after, original });
       for (const row of rows) deps.onOutcome(dryRunOutcome(row, plan, deps.skus, now()));
       return;
     }
@@ -173,8 +174,9 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
       return executeUnit(ready, rows, unitContext);
     });
     settle(ready, result.applied);
-    if (result.complete && ready.after && original) remember(unit.userKey, { current: ready.after, original });
-    else forget(unit.userKey, ready.after?.id ?? original?.id);
+    const after = planAfter(ready);
+    if (result.complete && after && original) remember(unit.userKey, { current: after, original });
+    else forget(unit.userKey, after?.id ?? original?.id);
     const voided = ready.changes.filter((change) => result.notApplied.has(change)).flatMap((change) => undoOf(change, original));
     if (voided.length > 0) deps.onUndoVoid(voided);
     for (const outcome of result.outcomes) deps.onOutcome(outcome);
@@ -216,7 +218,7 @@ function idOf(read: UserKnowledge | UserRead): string | undefined {
 }
 
 /** The undo row of a change, pointing at the state before the run when the user was planned before. */
-function undoOf(change: Change, original: UnitPlan['after']): UndoRow[] {
+function undoOf(change: Change, original: UnitPlan['before']): UndoRow[] {
   if (change.undo === undefined) return [];
   const before = original?.direct.get(change.skuId);
   if (original === undefined) return [change.undo];
@@ -242,7 +244,7 @@ async function withoutFailedSeatMoves(plan: UnitPlan, scheduler: Scheduler, skus
     for (const row of change.rows) decisions.set(row.row, { kind: 'fail', errorCode: 'SeatMoveFailed', message });
   }
   const changes = plan.changes.filter((change) => !failedMoves.has(change));
-  return { ...plan, decisions, changes, ...(plan.before ? { after: applied(plan.before, changes, plan.usageLocation?.value) } : {}) };
+  return { ...plan, decisions, changes };
 }
 
 /** A dry run's outcome: what was decided without a write, else what would change. */

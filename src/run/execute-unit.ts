@@ -86,7 +86,7 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
   let whole = await assign(path, plan.changes, ctx);
   attempts += whole.attempts;
   const fallback = ctx.defaultUsageLocation;
-  if (fallback !== undefined && plan.after === undefined && plan.usageLocation === undefined && lacksUsageLocation(whole.final)) {
+  if (fallback !== undefined && plan.before === undefined && plan.usageLocation === undefined && lacksUsageLocation(whole.final)) {
     // Without a read, only Graph's refusal says the user has no usage location: give it the default and try once more.
     const patch = await ctx.send({ method: 'PATCH', path, body: { usageLocation: fallback } }, 'usageLocation');
     attempts += patch.attempts;
@@ -114,7 +114,7 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
     return finish(true);
   }
   const ambiguous = mayAlreadyBeApplied(whole);
-  if (!ambiguous && plan.after !== undefined && alreadyGone(whole, plan.changes)) {
+  if (!ambiguous && plan.before !== undefined && alreadyGone(whole, plan.changes)) {
     settle(plan.changes, whole, attempts, { tail: GONE });
     return finish(true);
   }
@@ -151,7 +151,7 @@ export async function executeUnit(plan: UnitPlan, rows: readonly ResolvedRow[], 
     } else if (ambiguous && change.action === 'remove' && saysNotHeld(alone)) {
       // The body that carried this remove may have been applied before its answer was lost; alone, the answer is about this SKU.
       settle([change], alone, total, { tail: NOT_HELD_ON_RETRY });
-    } else if (plan.after !== undefined && alreadyGone(alone, [change])) {
+    } else if (plan.before !== undefined && alreadyGone(alone, [change])) {
       settle([change], alone, total, { tail: GONE });
     } else {
       unless(alone, [change]);

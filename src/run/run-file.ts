@@ -17,7 +17,7 @@ import { checkResumable, previousResultsPath } from '../results/resume-check.js'
 import { sortResultsFile } from '../results/sort-results.js';
 import { defaultUndoPath, putRemovesFirst, UndoFile } from '../results/undo-file.js';
 import { UserReader } from '../tenant/read-users.js';
-import { skuDirectory } from '../tenant/sku-directory.js';
+import { skuModel } from '../tenant/sku-model.js';
 import { freeSeats, readTenantSkus, seatsCounted, type TenantSku } from '../tenant/tenant-skus.js';
 import type { GraphTransport } from '../graph/graph-client.js';
 import { runUnits } from './engine.js';
@@ -218,9 +218,10 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
 async function readTenant(sender: RunSender, needs: { reading: boolean; namesUsed: boolean }) {
   const referenceRows = await loadReferenceTable();
   const tenantSkus = needs.reading || needs.namesUsed ? await readSkusOrStop(sender) : undefined;
+  const model = skuModel(tenantSkus, referenceRows);
   return {
-    catalog: createSkuCatalog({ ...(tenantSkus ? { tenantSkus } : {}), referenceRows }),
-    skus: skuDirectory(tenantSkus, referenceRows),
+    catalog: createSkuCatalog({ model }),
+    skus: model.facts,
     // A SKU whose seats Graph did not count gets no seat check: Graph's own answer decides.
     ledger: new SeatLedger(needs.reading ? (tenantSkus ?? []).filter(seatsCounted).map((sku): [string, number] => [sku.skuId.toLowerCase(), freeSeats(sku)]) : []),
   };
