@@ -137,6 +137,7 @@ describe('a migration workbook, end to end', () => {
       // The run's report lists the invalid rows, each with its sheet and row.
       const report = await readFile(dir.file('migration.results.html'), 'utf8');
       expect(report).toMatch(/title="sheet (&quot;|&#34;)Users(&quot;|&#34;) row 12">10</);
+      expect(report).toMatch(/<dt>Input<\/dt><dd>[^<]*migration\.xlsx, sheet (&quot;|&#34;)Users(&quot;|&#34;)<\/dd>/);
     });
   });
 

@@ -134,7 +134,7 @@ async function writeRunReport(
   const graphRoot = resolveGraphRoot(options.graphUrl === undefined ? { cloud: options.cloud } : { cloud: options.cloud, graphUrl: options.graphUrl });
   const data = collector.data(
     {
-      input: options.input === '-' ? 'standard input' : options.input,
+      input: (options.input === '-' ? 'standard input' : options.input) + (result.sheet !== undefined ? `, sheet ${JSON.stringify(result.sheet)}` : ''),
       resultsPath: result.resultsPath,
       ...(result.undoPath !== undefined ? { undoPath: result.undoPath } : {}),
       ...(result.undoNote !== undefined ? { undoNote: result.undoNote } : {}),

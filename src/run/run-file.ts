@@ -54,6 +54,8 @@ export interface RunResult {
   readonly stopError?: RunError;
   /** The input's column names, outcome columns of an earlier results file left out. */
   readonly columns: readonly string[];
+  /** The worksheet read, when the input is a workbook. */
+  readonly sheet?: string;
 }
 
 /** Units in flight or waiting, per slot, before reading the file pauses; never fewer than {@link MIN_WINDOW}. */
@@ -90,8 +92,10 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
     });
 
     let undoNote: string | undefined;
+    let sheet: string | undefined;
     const input = await openInput(config.input, source);
     const columns = input.header.names;
+    sheet = input.header.sheet;
     const reading = !config.noRead;
     let results: ResultsFile | undefined;
     let undo: UndoFile | undefined;
@@ -204,6 +208,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
       ...(undoNote ? { undoNote } : {}),
       ...(stopError ? { stopError } : {}),
       columns,
+      ...(sheet !== undefined ? { sheet } : {}),
     };
   } finally {
     await scan.dispose();
