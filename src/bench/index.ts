@@ -14,6 +14,7 @@ import { throttledScenario } from './scenarios/throttled.js';
 import { unthrottledScenario } from './scenarios/unthrottled.js';
 import { validateScenario } from './scenarios/validate.js';
 import { validateWorkbookScenario } from './scenarios/validate-workbook.js';
+import { runWorkbookScenario } from './scenarios/run-workbook.js';
 import { Workspace } from './workspace.js';
 
 const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioReport>> = {
@@ -23,6 +24,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
   validate: validateScenario,
   'run-memory': runMemoryScenario,
   'validate-xlsx': validateWorkbookScenario,
+  'run-xlsx': runWorkbookScenario,
   sync: syncScenario,
 };
 
