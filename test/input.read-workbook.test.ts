@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeWorkbook, writeZip } from '../src/bench/write-workbook.js';
+import { workbookParts, writeWorkbook, writeZip } from '../src/bench/write-workbook.js';
 import { RunError } from '../src/errors.js';
 import type { InputRecord } from '../src/model.js';
 import { openInput } from '../src/input/read-records.js';
 import { SharedStrings } from '../src/input/workbook/shared-strings.js';
 import { readSharedStrings, readWorkbookInfo } from '../src/input/workbook/workbook-parts.js';
 import { ZipArchive } from '../src/input/workbook/zip-archive.js';
-import { writeTestWorkbook, type TestRow } from './helpers/workbook.js';
+import { testWorkbook, writeTestWorkbook, type TestRow } from './helpers/workbook.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -299,6 +299,27 @@ describe('openInput: a workbook that cannot be read stops with exit 2 and says w
     const error = await failure(file);
     expect(error.code).toBe('INPUT_UNREADABLE');
     expect(error.message).toMatch(/cannot read sheet "Users" of .*: xl\/worksheets\/sheet1\.xml is cut short \(\d+ of \d+ bytes\)/);
+  });
+
+  it('a styles part larger than anything Excel writes, without reading it whole', async () => {
+    const file = path();
+    const spec = testWorkbook(valid);
+    const parts = workbookParts(spec).map((part) =>
+      part.name === 'xl/styles.xml'
+        ? {
+            name: part.name,
+            text: (function* () {
+              yield '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">';
+              for (let i = 0; i < 65; i++) yield ' '.repeat(2 ** 20);
+              yield '</styleSheet>';
+            })(),
+          }
+        : part,
+    );
+    await writeZip(file, parts);
+    const error = await failure(file);
+    expect(error.code).toBe('INPUT_UNREADABLE');
+    expect(error.message).toMatch(/xl\/styles\.xml is larger than 64 MiB, far more than Excel writes/);
   });
 
   it('a cell that refers to a shared string the table does not have', async () => {

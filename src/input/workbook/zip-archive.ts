@@ -3,6 +3,8 @@ import { createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 
 const DEFLATE = 8;
+/** The most a part read whole (workbook, relationships, styles) may hold: a hostile file must not take the memory. */
+const MAX_WHOLE_PART_BYTES = 64 * 2 ** 20;
 /** Bytes per decompressed chunk. */
 const CHUNK_BYTES = 256 * 1024;
 
@@ -46,11 +48,6 @@ export class ZipArchive {
     return this.#entries.has(name.toLowerCase());
   }
 
-  /** Whether the part is stored encrypted (zip encryption, which Excel itself never writes). */
-  isEncrypted(name: string): boolean {
-    return this.#entries.get(name.toLowerCase())?.isEncrypted() ?? false;
-  }
-
   /**
    * The part's bytes, decompressed, as a stream; undefined when the archive has no such part. The
    * stream fails when the part is cut short or longer than the directory says.
@@ -81,7 +78,15 @@ export class ZipArchive {
     const stream = await this.stream(name);
     if (stream === undefined) return undefined;
     const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    let length = 0;
+    for await (const chunk of stream) {
+      length += (chunk as Buffer).length;
+      if (length > MAX_WHOLE_PART_BYTES) {
+        stream.destroy();
+        throw new Error(`${name} is larger than ${MAX_WHOLE_PART_BYTES / 2 ** 20} MiB, far more than Excel writes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
     return Buffer.concat(chunks).toString('utf8');
   }
 
