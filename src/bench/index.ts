@@ -17,6 +17,8 @@ import { throttledScenario } from './scenarios/throttled.js';
 import { unthrottledLatencyScenario } from './scenarios/unthrottled-latency.js';
 import { unthrottledScenario } from './scenarios/unthrottled.js';
 import { validateScenario } from './scenarios/validate.js';
+import { validateWorkbookScenario } from './scenarios/validate-workbook.js';
+import { runWorkbookScenario } from './scenarios/run-workbook.js';
 import { Workspace } from './workspace.js';
 
 const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioReport>> = {
@@ -29,6 +31,8 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
   rerun: rerunScenario,
   validate: validateScenario,
   'run-memory': runMemoryScenario,
+  'validate-xlsx': validateWorkbookScenario,
+  'run-xlsx': runWorkbookScenario,
   sync: syncScenario,
 };
 
