@@ -45,6 +45,7 @@ describe('run options', () => {
     expect(parseRunOptions(['in.csv', '--concurrency', 'AUTO']).concurrency).toBe('auto');
     expect(parseRunOptions(['in.csv', '--report', 'board.html'])).toMatchObject({ report: 'board.html' });
     expect(parseRunOptions(['in.csv', '--no-report'])).toMatchObject({ noReport: true });
+    expect(parseRunOptions(['wave3.xlsx', '--sheet', 'Leavers'])).toMatchObject({ input: 'wave3.xlsx', sheet: 'Leavers' });
   });
 
   it.each([
@@ -63,6 +64,7 @@ describe('run options', () => {
     { args: ['a.csv', 'b.csv'], says: 'one input file' },
     { args: ['in.csv', '--report', 'r.html', '--no-report'], says: 'contradict' },
     { args: ['in.csv', '--report', ' '], says: '--report' },
+    { args: ['in.xlsx', '--sheet', ' '], says: 'Invalid option --sheet: expect the name of a worksheet' },
   ])('refuses $args', ({ args, says }) => {
     expect(usageError(() => parseRunOptions(args)).message).toContain(says);
   });
@@ -71,6 +73,7 @@ describe('run options', () => {
 describe('other commands', () => {
   it('validate takes a file and a delimiter', () => {
     expect(parseValidateOptions(['-', '--delimiter', ';'])).toEqual({ input: '-', delimiter: ';' });
+    expect(parseValidateOptions(['wave3.xlsx', '--sheet', 'Leavers'])).toEqual({ input: 'wave3.xlsx', sheet: 'Leavers' });
     usageError(() => parseValidateOptions(['in.csv', '--out', 'x']));
   });
 

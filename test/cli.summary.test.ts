@@ -117,6 +117,12 @@ describe('the retry command', () => {
     expect(runCommandLine(parseRunOptions(['in.csv', '--no-report']), 'in.results.csv')).toBe('license-batch run in.csv --out in.results.csv --no-report');
   });
 
+  it("keeps a workbook's sheet", () => {
+    expect(runCommandLine(parseRunOptions(['wave 3.xlsx', '--sheet', 'Leavers & joiners']), 'wave 3.results.csv', { resume: true })).toBe(
+      "license-batch run 'wave 3.xlsx' --out 'wave 3.results.csv' --resume --sheet 'Leavers & joiners'",
+    );
+  });
+
   it('a dry run becomes the run that applies it', () => {
     const options = parseRunOptions(['in.csv', '--dry-run', '--no-read', '--delimiter', 'tab', '--log', 'json']);
     expect(runCommandLine(options, 'in.results.csv', { dryRun: false })).toBe('license-batch run in.csv --out in.results.csv --no-read --delimiter tab --log json');

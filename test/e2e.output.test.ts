@@ -181,8 +181,8 @@ describe('run, plain lines (standard error not a terminal)', () => {
 
 describe('help for each command', () => {
   it.each([
-    { command: 'run', says: [/--disabled-plans/, /--undo-out/, /--resume/, /Examples:\n(  license-batch run .*\n){3}/, /Exit codes: 0 .*1 .*\n2 .*130/] },
-    { command: 'validate', says: [/license-batch validate <input\.csv\|->/, /Examples:\n  license-batch validate/, /Exit codes: 0 clean; 1/] },
+    { command: 'run', says: [/--disabled-plans/, /--undo-out/, /--resume/, /--sheet NAME/, /Examples:\n(  license-batch run .*\n){3}/, /Exit codes: 0 .*1 .*\n2 .*130/] },
+    { command: 'validate', says: [/license-batch validate <input\.csv\|input\.xlsx\|->/, /--sheet NAME/, /Examples:\n  license-batch validate/, /Exit codes: 0 clean; 1/] },
     { command: 'skus', says: [/seats used and free/, /--managed-identity/, /Examples:\n  license-batch skus/] },
     { command: 'export', says: [/--sku X/, /Examples:\n  license-batch export/, /Exit codes/] },
     { command: 'simulate', says: [/NOT Microsoft Graph/, /--port N/, /Examples:/] },

@@ -16,7 +16,8 @@ export interface InputShape {
 }
 
 /** The header every benchmark file uses: the two required columns, plans, action, and a carried-through column. */
-const HEADER = 'UserPrincipalName,SkuId,DisabledPlans,Action,Ticket\n';
+export const HEADER_NAMES = ['UserPrincipalName', 'SkuId', 'DisabledPlans', 'Action', 'Ticket'] as const;
+const HEADER = `${HEADER_NAMES.join(',')}\n`;
 
 /** Rows built per write: big enough that the stream, not the loop, sets the pace. */
 const ROWS_PER_CHUNK = 2_000;
@@ -29,10 +30,7 @@ const ROWS_PER_CHUNK = 2_000;
  * @returns the number of distinct users in the file
  */
 export async function writeInputFile(path: string, shape: InputShape): Promise<number> {
-  const perUser = shape.rowsPerUser ?? 1;
-  if (!Number.isInteger(perUser) || perUser < 1 || perUser > SAMPLE_SKUS.length) {
-    throw new RangeError(`Invalid option rowsPerUser: expect a whole number from 1 to ${SAMPLE_SKUS.length}, got ${perUser}`);
-  }
+  const perUser = rowsPerUserOf(shape);
   const domain = shape.domain ?? 'contoso.example';
   const out = createWriteStream(path);
   const done = once(out, 'close');
@@ -53,9 +51,22 @@ export function userPrincipalName(n: number, domain = 'contoso.example'): string
 }
 
 function line(r: number, perUser: number, domain: string): string {
+  return `${rowValues(r, perUser, domain).join(',')}\n`;
+}
+
+/** The values of data row `r` (0-based), in the header's order. */
+export function rowValues(r: number, perUser: number, domain: string): [string, string, string, string, string] {
   const user = Math.floor(r / perUser) + 1;
   const sku = SAMPLE_SKUS[r % perUser]!;
   // Every seventh E3 row turns two plans off, by name, as a migration sheet does.
   const disabled = sku.skuPartNumber === 'ENTERPRISEPACK' && user % 7 === 0 ? 'SWAY;YAMMER_ENTERPRISE' : '';
-  return `${userPrincipalName(user, domain)},${sku.skuPartNumber},${disabled},add,T-${r + 1}\n`;
+  return [userPrincipalName(user, domain), sku.skuPartNumber, disabled, 'add', `T-${r + 1}`];
+}
+
+export function rowsPerUserOf(shape: InputShape): number {
+  const perUser = shape.rowsPerUser ?? 1;
+  if (!Number.isInteger(perUser) || perUser < 1 || perUser > SAMPLE_SKUS.length) {
+    throw new RangeError(`Invalid option rowsPerUser: expect a whole number from 1 to ${SAMPLE_SKUS.length}, got ${perUser}`);
+  }
+  return perUser;
 }

@@ -8,21 +8,33 @@ import { BENCH_USAGE, parseBenchOptions, type BenchOptions, type ScenarioName } 
 import type { BenchContext } from './bench-context.js';
 import { formatTable, seconds, type Finding, type ScenarioReport } from './report.js';
 import { clientCpuScenario } from './scenarios/client-cpu.js';
+import { idleTenantScenario } from './scenarios/idle-tenant.js';
+import { latencyScenario } from './scenarios/latency.js';
 import { rerunScenario } from './scenarios/rerun.js';
 import { syncScenario } from './scenarios/sync.js';
 import { runMemoryScenario } from './scenarios/run-memory.js';
+import { shortThrottledScenario } from './scenarios/short-throttled.js';
 import { throttledScenario } from './scenarios/throttled.js';
+import { unthrottledLatencyScenario } from './scenarios/unthrottled-latency.js';
 import { unthrottledScenario } from './scenarios/unthrottled.js';
 import { validateScenario } from './scenarios/validate.js';
+import { validateWorkbookScenario } from './scenarios/validate-workbook.js';
+import { runWorkbookScenario } from './scenarios/run-workbook.js';
 import { Workspace } from './workspace.js';
 
 const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<ScenarioReport>> = {
   throttled: throttledScenario,
+  'short-throttled': shortThrottledScenario,
+  latency: latencyScenario,
+  'idle-tenant': idleTenantScenario,
   unthrottled: unthrottledScenario,
+  'unthrottled-200ms': unthrottledLatencyScenario,
   'client-cpu': clientCpuScenario,
   rerun: rerunScenario,
   validate: validateScenario,
   'run-memory': runMemoryScenario,
+  'validate-xlsx': validateWorkbookScenario,
+  'run-xlsx': runWorkbookScenario,
   sync: syncScenario,
 };
 

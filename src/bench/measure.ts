@@ -141,3 +141,24 @@ export function perSecond(series: Series): number[] {
   }
   return counts;
 }
+
+/**
+ * Writes per second from the first write the counter saw to the last: the whole run's rate, start
+ * and tail included, as a short run is judged (SPEC §7). The counter counts writes where they land,
+ * so the service's latency shifts both ends alike.
+ */
+export function firstToLastRate(series: Series): number {
+  const total = series.at(-1)?.[1] ?? 0;
+  const first = series.find(([, n]) => n > 0);
+  const last = series.find(([, n]) => n >= total);
+  if (first === undefined || last === undefined || last[0] <= first[0]) return Number.NaN;
+  return ((total - first[1]) * 1000) / (last[0] - first[0]);
+}
+
+/** Milliseconds from the first write the counter saw to the last. */
+export function writeSpanMs(series: Series): number {
+  const total = series.at(-1)?.[1] ?? 0;
+  const first = series.find(([, n]) => n > 0);
+  const last = series.find(([, n]) => n >= total);
+  return first === undefined || last === undefined ? Number.NaN : last[0] - first[0];
+}

@@ -22,9 +22,12 @@ export interface CliRun extends ChildRun {
   readonly summary?: RunSummary;
 }
 
+/** The token every benchmark client sends: the simulator, without an `auth` section, takes any. */
+export const BENCH_TOKEN = 'bench-token';
+
 /** Runs `license-batch <args>` as a child process, as an admin or a scheduler would, and measures it. */
 export async function runCli(args: readonly string[], options: Omit<ChildOptions, 'env'>): Promise<CliRun> {
-  const child = await runNodeChild(CLI_PATH, args, { ...options, env: { GRAPH_ACCESS_TOKEN: 'bench-token' } });
+  const child = await runNodeChild(CLI_PATH, args, { ...options, env: { GRAPH_ACCESS_TOKEN: BENCH_TOKEN } });
   const summary = child.stderr
     .split('\n')
     .filter((line) => line.startsWith('{"event":"summary"'))

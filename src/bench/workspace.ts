@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeInputFile, type InputShape } from './generate-input.js';
+import { writeInputWorkbook } from './generate-workbook.js';
 
 /**
  * The benchmark's temporary folder: input files (each made once, however many scenarios use it),
@@ -30,6 +31,18 @@ export class Workspace {
     if (made === undefined) {
       const path = this.file(name);
       made = writeInputFile(path, shape).then(() => path);
+      this.#inputs.set(name, made);
+    }
+    return made;
+  }
+
+  /** The same content as {@link input}'s, as an Excel workbook (see writeInputWorkbook), written on first use. */
+  workbook(shape: InputShape): Promise<string> {
+    const name = `input-${shape.rows}x${shape.rowsPerUser ?? 1}.xlsx`;
+    let made = this.#inputs.get(name);
+    if (made === undefined) {
+      const path = this.file(name);
+      made = writeInputWorkbook(path, shape).then(() => path);
       this.#inputs.set(name, made);
     }
     return made;

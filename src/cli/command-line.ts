@@ -23,6 +23,7 @@ export function runCommandLine(options: RunOptions, out: string, change: { resum
   if (options.noReport) args.push('--no-report');
   if (options.defaultUsageLocation !== undefined) args.push('--usage-location', options.defaultUsageLocation);
   if (options.delimiter !== undefined) args.push('--delimiter', options.delimiter === '\t' ? 'tab' : options.delimiter);
+  if (options.sheet !== undefined) args.push('--sheet', options.sheet);
   if (options.cloud !== 'global') args.push('--cloud', options.cloud);
   if (options.graphUrl !== undefined) args.push('--graph-url', options.graphUrl);
   if (options.signIn !== undefined) args.push(`--${options.signIn}`);

@@ -11,7 +11,7 @@ const CONNECTION = `Connection and sign-in:
   User.Read.All; User.ReadWrite.All instead of User.Read.All if the sheet sets usage locations.
   Delegated (--device-code): the License Administrator or User Administrator role.`;
 
-const RUN = `license-batch run <input.csv|-> [options]
+const RUN = `license-batch run <input.csv|input.xlsx|-> [options]
 
 Applies the file's license changes through Microsoft Graph and writes a results file with one row
 per input row (status, errorCode, message, ...), and an HTML report of the run for the project team. It reads each user's licenses first: rows already in
@@ -26,7 +26,7 @@ Options:
   --concurrency auto|N    requests in flight at once (default auto: as many as the pace needs at
                           the latency seen, up to 64; with --max-rate off, 64)
   --max-retries N         retries per request for transient failures (default 6)
-  --max-rate N|off        writes per second at most (default: learned, from Graph's quota of 20/s)
+  --max-rate N|off        writes per second at most (default: Graph's quota, 3,000 at 20/s, learned)
   --batch-size N          send requests as JSON $batch of up to N (1-20; default 1)
   --no-read               do not read users first: no skips, no seat check, no undo file
   --disabled-plans M      replace (default: the row's plans, as the API means) or merge (add to
@@ -37,6 +37,7 @@ Options:
   --no-report             write no HTML report
   --usage-location XX     usage location for users that have none
   --delimiter ,|;|tab     input delimiter (default: detected from the header line)
+  --sheet NAME            the worksheet of an .xlsx input (default: its first worksheet)
   --log text|json         progress and summary as text (default) or one JSON object per line
   --quiet                 errors and the summary only
 
@@ -46,11 +47,12 @@ Examples:
   license-batch run migration.csv --dry-run        see what would change, change nothing
   license-batch run onboarding.csv --usage-location US
   license-batch run onboarding.csv --resume        after fixing the failed rows: retry only those
+  license-batch run wave3.xlsx --sheet Leavers     an Excel workbook's sheet, each cell as Excel shows it
 
 Exit codes: 0 every row succeeded, was skipped or planned; 1 some rows failed or were invalid;
 2 the run could not start or had to stop (usage, file structure, sign-in); 130 interrupted.`;
 
-const SYNC = `license-batch sync <desired.csv> [--sku X]... [--max-removes N|N%] [--changes F] [--out F] [--dry-run] [run's options]
+const SYNC = `license-batch sync <desired.csv|desired.xlsx> [--sku X]... [--max-removes N|N%] [--changes F] [--out F] [--dry-run] [run's options]
 
 Brings the tenant to the desired sheet, in both directions: the sheet says who holds which SKU
 directly, with which plans. For every SKU the sheet names (and every --sku), it lists the holders,
@@ -72,7 +74,7 @@ Options:
   --dry-run               write the change sheet and a dry-run results file; send no write (the
                           brakes apply as to the real sync, so a dry run predicts its exit code)
   and run's options (--strict, --concurrency, --max-rate, --batch-size, --usage-location, --undo-out,
-  --delimiter, --log, --quiet), but not --resume, --no-read or --disabled-plans
+  --delimiter, --sheet, --log, --quiet), but not --resume, --no-read or --disabled-plans
 
 ${CONNECTION}
 
@@ -92,7 +94,7 @@ Exit codes: 0 the tenant is as the sheet says (or the dry run planned it); 1 som
 rows of the sheet were invalid; 2 could not start, or stopped before any write (too many removes, an
 empty sheet, sign-in, file structure); 130 interrupted.`;
 
-const VALIDATE = `license-batch validate <input.csv|-> [--delimiter ,|;|tab]
+const VALIDATE = `license-batch validate <input.csv|input.xlsx|-> [--delimiter ,|;|tab] [--sheet NAME]
 
 Checks the file offline, without signing in or sending anything: its structure (header, quotes,
 fields), every row (user, SKU, action, plans, usage location), and rows that contradict each other
@@ -102,6 +104,7 @@ tenant's own SKUs are checked by run (and run --dry-run).
 Examples:
   license-batch validate migration.csv
   license-batch validate export.csv --delimiter ';'
+  license-batch validate migration.xlsx --sheet Leavers
 
 Exit codes: 0 clean; 1 some rows are invalid (each printed with its row, line, column and value);
 2 the file cannot be read as a spreadsheet of licenses (the message names the line).`;

@@ -33,6 +33,7 @@ export interface RunOptions extends ConnectionOptions, Omit<RunConfig, 'input' |
 export interface ValidateOptions {
   readonly input: string;
   readonly delimiter?: ',' | ';' | '\t';
+  readonly sheet?: string;
 }
 
 export interface ExportOptions extends ConnectionOptions {
@@ -69,6 +70,7 @@ const RUN_FLAGS = {
   'disabled-plans': { type: 'string' },
   'undo-out': { type: 'string' },
   delimiter: { type: 'string' },
+  sheet: { type: 'string' },
   log: { type: 'string' },
   quiet: { type: 'boolean' },
   report: { type: 'string' },
@@ -102,6 +104,7 @@ function runOptionsOf(command: string, values: ReturnType<typeof parse<typeof RU
     disabledPlans: oneOf('--disabled-plans', values['disabled-plans'], ['replace', 'merge'] as const, 'replace'),
     ...(values['undo-out'] !== undefined ? { undoOut: values['undo-out'] } : {}),
     ...delimiter(values.delimiter),
+    ...sheet(values.sheet),
     log: oneOf('--log', values.log, ['text', 'json'] as const, 'text'),
     quiet: values.quiet === true,
     ...(values.report !== undefined ? { report: values.report } : {}),
@@ -165,8 +168,8 @@ export function wantsJsonLog(args: readonly string[]): boolean {
 }
 
 export function parseValidateOptions(args: string[]): ValidateOptions {
-  const { values, positionals } = parse(args, { delimiter: { type: 'string' } });
-  return Object.freeze({ input: onePositional(positionals, 'validate', '<input.csv>'), ...delimiter(values.delimiter) });
+  const { values, positionals } = parse(args, { delimiter: { type: 'string' }, sheet: { type: 'string' } });
+  return Object.freeze({ input: onePositional(positionals, 'validate', '<input.csv>'), ...delimiter(values.delimiter), ...sheet(values.sheet) });
 }
 
 export function parseSimulateOptions(args: string[]): SimulateOptions {
@@ -229,7 +232,7 @@ function connection(values: {
 }
 
 function onePositional(positionals: string[], command: string, what: string): string {
-  if (positionals.length === 0) throw usage(`${command} needs ${what} (a CSV file, or - for standard input)`);
+  if (positionals.length === 0) throw usage(`${command} needs ${what} (a CSV file or an Excel workbook, or - for standard input)`);
   if (positionals.length > 1) throw usage(`${command} takes one input file, got ${positionals.length}: ${positionals.join(' ')}`);
   return positionals[0]!;
 }
@@ -285,6 +288,13 @@ function delimiter(value: string | undefined): { delimiter?: ',' | ';' | '\t' } 
   } catch (error) {
     throw usage((error as Error).message);
   }
+}
+
+/** `--sheet NAME`: a worksheet's tab name, as Excel shows it. */
+function sheet(value: string | undefined): { sheet?: string } {
+  if (value === undefined) return {};
+  if (value.trim() === '') throw usage('Invalid option --sheet: expect the name of a worksheet, as its tab shows it, got ""');
+  return { sheet: value };
 }
 
 function usage(message: string): RunError {

@@ -86,11 +86,12 @@ export class RunReporter {
   }
 
   /** One row's outcome, as the run records it: counted for the summary's reasons; `row-failed` in JSON. */
-  rowDone(outcome: RowOutcome, line: number): void {
+  rowDone(outcome: RowOutcome, line: number, sheet?: string): void {
     if (outcome.status !== 'failed' && outcome.status !== 'invalid') return;
     this.#tally.add(outcome.row, outcome);
     if (this.#mode === 'json') {
-      this.#json({ event: 'row-failed', time: outcome.completedAt, row: outcome.row, line, status: outcome.status, errorCode: outcome.errorCode ?? null, message: outcome.message });
+      // A workbook's `line` is Excel's row number, and `sheet` says which sheet it is in.
+      this.#json({ event: 'row-failed', time: outcome.completedAt, row: outcome.row, line, ...(sheet === undefined ? {} : { sheet }), status: outcome.status, errorCode: outcome.errorCode ?? null, message: outcome.message });
     }
   }
 

@@ -75,9 +75,9 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
         clock,
         random: io.random ?? Math.random,
         stats,
-        onRowDone: (outcome, line, values) => {
-          reporter.rowDone(outcome, line);
-          collector?.rowDone(outcome, line, values);
+        onRowDone: (outcome, line, values, sheet) => {
+          reporter.rowDone(outcome, line, sheet);
+          collector?.rowDone(outcome, line, values, sheet);
         },
         ...(io.signal ? { signal: io.signal } : {}),
       },
@@ -135,7 +135,7 @@ async function writeRunReport(
   const graphRoot = resolveGraphRoot(options.graphUrl === undefined ? { cloud: options.cloud } : { cloud: options.cloud, graphUrl: options.graphUrl });
   const data = collector.data(
     {
-      input: options.input === '-' ? 'standard input' : options.input,
+      input: (options.input === '-' ? 'standard input' : options.input) + (result.sheet !== undefined ? `, sheet ${JSON.stringify(result.sheet)}` : ''),
       resultsPath: result.resultsPath,
       ...(result.undoPath !== undefined ? { undoPath: result.undoPath } : {}),
       ...(result.undoNote !== undefined ? { undoNote: result.undoNote } : {}),
@@ -167,7 +167,7 @@ async function isWritableFolder(path: string): Promise<boolean> {
   );
 }
 
-/** `licenses.csv` -> `licenses.results.csv`, next to the input. */
+/** `licenses.csv` -> `licenses.results.csv`, next to the input; a workbook's results are CSV too (`users.xlsx` -> `users.results.csv`). */
 export function defaultResultsPath(input: string): string {
-  return input.replace(/\.(csv|txt|tsv)$/i, '') + '.results.csv';
+  return input.replace(/\.(csv|txt|tsv|xlsx|xlsm)$/i, '') + '.results.csv';
 }

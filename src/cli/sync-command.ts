@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { RunError } from '../errors.js';
 import { loadReferenceTable } from '../input/reference-table.js';
+import { placeOf } from '../input/place.js';
 import { scanFile } from '../input/scan-file.js';
 import { createSkuCatalog } from '../input/sku-catalog.js';
 import { skuName } from '../plan/sku-facts.js';
@@ -47,7 +48,7 @@ export async function syncCommand(options: SyncOptions, io: CliIO, hints: Pick<R
   try {
     const desiredPath = spilled?.path ?? options.input;
     // The sheet's structure is checked before signing in: a broken file costs no request.
-    const scan = await scanFile(desiredPath, { delimiter: options.delimiter });
+    const scan = await scanFile(desiredPath, { delimiter: options.delimiter, sheet: options.sheet });
     let connection: GraphConnection;
     try {
       if (scan.rows === 0) {
@@ -67,7 +68,7 @@ export async function syncCommand(options: SyncOptions, io: CliIO, hints: Pick<R
       const model = skuModel(tenantSkus, await loadReferenceTable());
       const extra = skuOptionIds(options.skus, model);
       // The scan's partitions go as soon as the desired state is read: the listing and the run need only the state.
-      const desired = await readDesiredSheet(desiredPath, scan, createSkuCatalog({ model }), { delimiter: options.delimiter }).finally(() => scan.dispose());
+      const desired = await readDesiredSheet(desiredPath, scan, createSkuCatalog({ model }), { delimiter: options.delimiter, sheet: options.sheet }).finally(() => scan.dispose());
       const say = (message: string) => {
         if (options.log === 'text' && !options.quiet) io.stderr.write(`license-batch: ${message}\n`);
       };
@@ -100,7 +101,9 @@ export async function syncCommand(options: SyncOptions, io: CliIO, hints: Pick<R
         throw new RunError('TOO_MANY_REMOVES', brake.stop);
       }
 
-      const exitCode = await runCommand({ ...options, input: changesPath, out }, io, { ...hints, sync: counts, desired: desiredReport, connection });
+      // The change sheet is this tool's own CSV: the desired sheet's --sheet and --delimiter are not for it.
+      const { sheet: _sheet, delimiter: _delimiter, ...runOptions } = options;
+      const exitCode = await runCommand({ ...runOptions, input: changesPath, out }, io, { ...hints, sync: counts, desired: desiredReport, connection });
       // Invalid rows of the desired sheet were not applied: the run finished, and some rows were invalid.
       return exitCode === 0 && desired.invalidRows > 0 ? 1 : exitCode;
     } finally {
@@ -114,6 +117,6 @@ export async function syncCommand(options: SyncOptions, io: CliIO, hints: Pick<R
 function reportProblems(desired: DesiredSheet, path: string, say: (message: string) => void): void {
   if (desired.invalidRows === 0) return;
   say(`${desired.invalidRows} row(s) of the desired sheet ${path} are invalid; their users are left as they are for those SKUs:`);
-  for (const problem of desired.problems.slice(0, PROBLEMS_SHOWN)) say(`  row ${problem.row} (line ${problem.line}): ${problem.message}`);
+  for (const problem of desired.problems.slice(0, PROBLEMS_SHOWN)) say(`  row ${problem.row} (${placeOf(problem.line, problem.sheet)}): ${problem.message}`);
   if (desired.invalidRows > PROBLEMS_SHOWN) say(`  and ${desired.invalidRows - PROBLEMS_SHOWN} more (license-batch validate ${path} lists them all)`);
 }

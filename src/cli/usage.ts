@@ -2,9 +2,9 @@
 export const USAGE = `license-batch: apply Microsoft 365 license changes from a spreadsheet through Microsoft Graph.
 
 Usage:
-  license-batch run <input.csv|-> [options]    apply the file's changes; write a results file
-  license-batch sync <desired.csv> [options]   bring the tenant to the sheet, in both directions (removes too)
-  license-batch validate <input.csv|->         check the file offline (no network)
+  license-batch run <input.csv|.xlsx|-> [opts] apply the file's changes; write a results file
+  license-batch sync <desired.csv|.xlsx> [opts] bring the tenant to the sheet, in both directions (removes too)
+  license-batch validate <input.csv|.xlsx|->   check the file offline (no network)
   license-batch skus [connection options]      the tenant's SKUs: names, id, seats, plans
   license-batch export [--out F] [--sku X]...  current direct assignments, in this tool's input format
   license-batch simulate [--port N] [--tenant F]  serve the built-in Graph simulator on 127.0.0.1
@@ -27,6 +27,7 @@ Run options:
   --undo-out F            undo file (default: <results without .csv>.undo.csv)
   --report F | --no-report  HTML report of the run (default: <results without .csv>.html)
   --delimiter ,|;|tab     input delimiter (default: detected from the header line)
+  --sheet NAME            the worksheet of an .xlsx input (default: its first worksheet)
   --cloud C               global (default), usgov, usgovdod or china
   --graph-url URL         Graph root, e.g. a simulator: http://127.0.0.1:8080
   --managed-identity      sign in with the Azure resource's managed identity

@@ -16,23 +16,26 @@ export async function validateCommand(options: ValidateOptions, io: CliIO): Prom
   const path = spilled?.path ?? options.input;
   try {
     let invalid = 0;
+    let sheet: string | undefined;
     const scan = await scanFile(path, {
       ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+      ...(options.sheet !== undefined ? { sheet: options.sheet } : {}),
       onInvalidRow: (record, problem) => {
         invalid++;
-        io.stdout.write(`${formatProblem(record.row, record.line, problem)}\n`);
+        io.stdout.write(`${formatProblem(record.row, record.line, problem, sheet)}\n`);
       },
+      onHeader: (header) => (sheet = header.sheet),
     });
     try {
       const catalog = createSkuCatalog({ referenceRows: await loadReferenceTable() });
       const problems = await findProblems(scan, catalog);
       for (const [row, problem] of [...problems].sort((a, b) => a[0] - b[0])) {
         invalid++;
-        io.stdout.write(`${formatProblem(row, problem.line, problem)}\n`);
+        io.stdout.write(`${formatProblem(row, problem.line, problem, scan.header.sheet)}\n`);
       }
       const valid = scan.rows - invalid;
       io.stderr.write(
-        `license-batch: ${options.input}: ${scan.rows} rows, ${valid} valid, ${invalid} invalid; ` +
+        `license-batch: ${options.input}${scan.header.sheet === undefined ? '' : ` (sheet ${JSON.stringify(scan.header.sheet)})`}: ${scan.rows} rows, ${valid} valid, ${invalid} invalid; ` +
           `${scan.requests} assignLicense request(s) for adjacent rows of the same user` +
           (scan.namesUsed ? '; SKU and plan names are checked against the tenant when the file is run' : '') +
           '\n',

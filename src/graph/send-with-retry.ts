@@ -81,6 +81,7 @@ export async function sendWithRetry(request: GraphRequest, ctx: SendContext): Pr
       }
     }
 
+    const sentAt = clock.now();
     const exchange = await ctx.transport.send(request);
     // Held at the last door (the gated transport) until the run was interrupted: nothing was sent.
     if (exchange.kind === 'network' && exchange.code === ABORTED) return stop();
@@ -99,7 +100,7 @@ export async function sendWithRetry(request: GraphRequest, ctx: SendContext): Pr
     }
     ctx.onExchange?.(exchange, { tokenRenewed });
     if (answerMayBeLost(exchange)) lostResponse = true;
-    if (exchange.kind === 'response' && pace) feedPace(pace, exchange);
+    if (exchange.kind === 'response' && pace) feedPace(pace, exchange, sentAt);
     if (tokenRenewed) continue;
 
     const attempt = attemptOf(exchange);
@@ -129,12 +130,13 @@ function answerMayBeLost(exchange: Exchange): boolean {
   return exchange.status === 504;
 }
 
-function feedPace(pace: Pace, exchange: Exchange & { kind: 'response' }): void {
-  if (exchange.status === 429) return pace.onThrottled();
-  if (exchange.status < 500) pace.onAccepted();
+/** `sentAt`: when the attempt left, so that the pace tells a new signal from the answers of writes in flight at the last one. */
+function feedPace(pace: Pace, exchange: Exchange & { kind: 'response' }, sentAt: number): void {
+  if (exchange.status === 429) return pace.onThrottled(sentAt);
+  if (exchange.status < 500) pace.onAccepted(sentAt);
   // Graph sends the share only past 0.8 of the quota: an answer without it says the quota is not near.
   const share = exchange.headers['x-ms-throttle-limit-percentage'];
-  pace.onLimitPercentage(share === undefined ? 0 : Number.parseFloat(share));
+  pace.onLimitPercentage(share === undefined ? 0 : Number.parseFloat(share), sentAt);
 }
 
 function attemptOf(exchange: Exchange): Attempt {

@@ -1,6 +1,7 @@
 import { RunError } from '../errors.js';
 import { OUTCOME_COLUMNS, type Column } from '../model.js';
 import type { Delimiter } from './delimiter.js';
+import { placeOf } from './place.js';
 
 /** The input file's header, interpreted: which input column holds which license column. */
 export interface Header {
@@ -13,8 +14,10 @@ export interface Header {
   /** How many fields the header line has, outcome columns included: the most a record may have. */
   readonly fieldCount: number;
   readonly delimiter: Delimiter;
-  /** The physical line the header is on. */
+  /** The physical line the header is on (in a workbook, its row number). */
   readonly line: number;
+  /** The worksheet's name when the input is a workbook: messages name the sheet and the row instead of a line. */
+  readonly sheet?: string;
 }
 
 interface ColumnSpec {
@@ -55,7 +58,8 @@ export const CANONICAL_NAMES: Readonly<Record<Column, string>> = Object.fromEntr
  * @throws {RunError} `INPUT_STRUCTURE` when a required column is missing, naming the names accepted,
  * or when the column chosen for a license column appears twice.
  */
-export function interpretHeader(names: readonly string[], line = 1, delimiter: Delimiter = ','): Header {
+export function interpretHeader(names: readonly string[], line = 1, delimiter: Delimiter = ',', sheet?: string): Header {
+  const where = placeOf(line, sheet);
   const keptCount = hasOutcomeColumns(names) ? names.length - OUTCOME_COLUMNS.length : names.length;
   const kept = names.slice(0, keptCount);
   const normalised = kept.map(normaliseColumnName);
@@ -69,7 +73,7 @@ export function interpretHeader(names: readonly string[], line = 1, delimiter: D
         if (again !== -1) {
           throw new RunError(
             'INPUT_STRUCTURE',
-            `line ${line}: the header has two ${spec.names[0]} columns, ${JSON.stringify(kept[index])} (column ${index + 1}) and ` +
+            `${where}: the header has two ${spec.names[0]} columns, ${JSON.stringify(kept[index])} (column ${index + 1}) and ` +
               `${JSON.stringify(kept[again])} (column ${again + 1}); rename or remove one`,
             { line },
           );
@@ -81,15 +85,20 @@ export function interpretHeader(names: readonly string[], line = 1, delimiter: D
     if (spec.required && columns[spec.column] === undefined) {
       const [canonical, ...aliases] = spec.names;
       const found = kept.length === 0 ? 'no columns' : `columns ${kept.map((n) => JSON.stringify(n)).join(', ')}`;
-      const hint = kept.length === 1 && /[,;\t]/.test(kept[0]!) ? ` (is the delimiter right? this one is ${describe(delimiter)})` : '';
+      const oneJoinedColumn = kept.length === 1 && /[,;\t]/.test(kept[0]!);
+      const hint = !oneJoinedColumn
+        ? ''
+        : sheet === undefined
+          ? ` (is the delimiter right? this one is ${describe(delimiter)})`
+          : ' (the whole header is in column A: was a CSV file pasted or opened without splitting it into columns?)';
       throw new RunError(
         'INPUT_STRUCTURE',
-        `line ${line}: the header has no ${canonical} column (also accepted: ${aliases.join(', ')}); it has ${found}${hint}`,
+        `${where}: the header has no ${canonical} column (also accepted: ${aliases.join(', ')}); it has ${found}${hint}`,
         { line },
       );
     }
   }
-  return { names: kept, columns, keptCount, fieldCount: names.length, delimiter, line };
+  return { names: kept, columns, keptCount, fieldCount: names.length, delimiter, line, ...(sheet === undefined ? {} : { sheet }) };
 }
 
 function hasOutcomeColumns(names: readonly string[]): boolean {

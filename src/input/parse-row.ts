@@ -1,3 +1,4 @@
+import { placeOf } from './place.js';
 import type { Action, Column, InputRecord, LicenseRow, Ref, RowProblem } from '../model.js';
 import { COUNTRY_CODES } from './country-codes.js';
 import { CANONICAL_NAMES, type Header } from './header.js';
@@ -119,9 +120,12 @@ function fail(errorCode: string, message: string): ParsedRow {
   return { ok: false, problem: { errorCode, message } };
 }
 
-/** `row 12 (line 13): <message>`, the way the console lists a row's problem. */
-export function formatProblem(row: number, line: number, problem: RowProblem): string {
-  return `row ${row} (line ${line}): ${problem.message}`;
+/**
+ * `row 12 (line 13): <message>`, the way the console lists a row's problem; for a workbook,
+ * `row 12 (sheet "Users" row 14): <message>`.
+ */
+export function formatProblem(row: number, line: number, problem: RowProblem, sheet?: string): string {
+  return `row ${row} (${placeOf(line, sheet)}): ${problem.message}`;
 }
 
 /**

@@ -8,7 +8,9 @@ import type { InputRecord } from '../model.js';
 import { decodeText, utf8Chunks } from './decode.js';
 import { detectDelimiter, type Delimiter } from './delimiter.js';
 import { interpretHeader, type Header } from './header.js';
+import { detectInputKind } from './input-kind.js';
 import { findOpenQuote } from './open-quote.js';
+import { openWorkbookInput } from './read-workbook.js';
 
 /** An input file opened for one pass: its header, read already, and its records, streamed. */
 export interface InputFile {
@@ -20,8 +22,10 @@ export interface InputFile {
 }
 
 export interface OpenInputOptions {
-  /** Overrides the delimiter detected from the header line (`--delimiter`). */
+  /** Overrides the delimiter detected from the header line (`--delimiter`); a workbook has none. */
   readonly delimiter?: Delimiter | undefined;
+  /** `--sheet`: the worksheet of a workbook to read (the first one otherwise); refused for a CSV file. */
+  readonly sheet?: string | undefined;
 }
 
 /**
@@ -34,7 +38,8 @@ const MAX_RECORD_SIZE = 1024 * 1024;
 const MAX_HEADER_PREFIX = 1024 * 1024;
 
 /**
- * Opens an input file (SPEC §1) and reads its header: the text is decoded (UTF-8 with or without
+ * Opens an input file (SPEC §1) and reads its header. An Excel workbook, told by its content, is
+ * read by {@link openWorkbookInput}; everything else as CSV, here: the text is decoded (UTF-8 with or without
  * BOM, UTF-16 with BOM), the delimiter detected from the header line unless given, and the header
  * interpreted. Records then stream through csv-parse; memory does not grow with the file.
  *
@@ -50,6 +55,10 @@ const MAX_HEADER_PREFIX = 1024 * 1024;
  * thrown by the `records` iteration.
  */
 export async function openInput(path: string, options: OpenInputOptions = {}): Promise<InputFile> {
+  if ((await detectInputKind(path)) === 'workbook') return openWorkbookInput(path, { sheet: options.sheet });
+  if (options.sheet !== undefined) {
+    throw new RunError('USAGE', `--sheet ${JSON.stringify(options.sheet)} is for an Excel workbook (.xlsx), but ${path} is read as a CSV file`);
+  }
   const file = await openFile(path);
   let invalidText = false;
   const chunks = utf8Chunks(readBytes(file, path), () => (invalidText = true))[Symbol.asyncIterator]();

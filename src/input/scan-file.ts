@@ -9,6 +9,10 @@ import { UserPartitions, type UserPartitionsOptions } from './user-partitions.js
 
 export interface ScanOptions extends UserPartitionsOptions {
   readonly delimiter?: Delimiter | undefined;
+  /** `--sheet`: the worksheet of a workbook. */
+  readonly sheet?: string | undefined;
+  /** Called once the header is read, before any row. */
+  readonly onHeader?: (header: Header) => void;
   /** Called for each row that fails the offline checks, in file order. */
   readonly onInvalidRow?: (record: InputRecord, problem: RowProblem) => void;
   /**
@@ -50,7 +54,8 @@ export interface ScanResult {
  */
 export async function scanFile(path: string, options: ScanOptions = {}): Promise<ScanResult> {
   const maxRowsPerRequest = options.maxRowsPerRequest ?? 20;
-  const input = await openInput(path, { delimiter: options.delimiter });
+  const input = await openInput(path, { delimiter: options.delimiter, sheet: options.sheet });
+  options.onHeader?.(input.header);
   const partitions = new UserPartitions(options);
   let rows = 0;
   let invalidRows = 0;

@@ -5,6 +5,8 @@ import type { RowOutcome } from '../model.js';
 export interface ListedRow {
   readonly row: number;
   readonly line: number;
+  /** The worksheet, when the input is a workbook (`line` is then Excel's row number). */
+  readonly sheet?: string;
   readonly status: 'failed' | 'invalid';
   readonly errorCode?: string;
   readonly message: string;
@@ -43,7 +45,7 @@ export class FailureGroups {
   }
 
   /** Counts the row under its reason when it failed or was invalid; other outcomes are ignored. */
-  add(outcome: RowOutcome, line: number, values: readonly string[]): void {
+  add(outcome: RowOutcome, line: number, values: readonly string[], sheet?: string): void {
     if (outcome.status !== 'failed' && outcome.status !== 'invalid') return;
     const reason = reasonFor(outcome);
     let group = this.#byKey.get(reason.key);
@@ -57,6 +59,7 @@ export class FailureGroups {
     const listed: ListedRow = {
       row: outcome.row,
       line,
+      ...(sheet !== undefined ? { sheet } : {}),
       status: outcome.status,
       ...(outcome.errorCode !== undefined ? { errorCode: outcome.errorCode } : {}),
       message: cut(outcome.message, MAX_VALUE_LENGTH * 4),

@@ -37,8 +37,8 @@ export class ReportCollector {
   }
 
   /** One row's outcome: failed and invalid rows are grouped by reason. */
-  rowDone(outcome: RowOutcome, line: number, values: readonly string[]): void {
-    this.#failures.add(outcome, line, values);
+  rowDone(outcome: RowOutcome, line: number, values: readonly string[], sheet?: string): void {
+    this.#failures.add(outcome, line, values, sheet);
   }
 
   /** Stops sampling, with a last sample of the counters as the run left them. */

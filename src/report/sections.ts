@@ -1,4 +1,5 @@
 import { formatDuration } from '../cli/summary.js';
+import { placeOf } from '../input/place.js';
 import type { Status } from '../model.js';
 import type { SyncCounts } from '../sync/sync-counts.js';
 import type { FailureGroup, ListedRow } from './failure-groups.js';
@@ -129,7 +130,7 @@ ${more > 0 ? html`<p class="more">and ${more} more row${more === 1 ? '' : 's'} f
 
 function listedRow(row: ListedRow, columns: number): Html {
   const cells = Array.from({ length: columns }, (_, i) => row.values[i] ?? '');
-  return html`<tr><td class="num" title="line ${row.line}">${row.row}</td>${cells.map((v) => html`<td>${v}</td>`)}<td class="message">${row.message}</td></tr>`;
+  return html`<tr><td class="num" title="${placeOf(row.line, row.sheet)}">${row.row}</td>${cells.map((v) => html`<td>${v}</td>`)}<td class="message">${row.message}</td></tr>`;
 }
 
 /** How the run went through Graph: writes per second and throttling, as numbers and a chart. */

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { RunError } from '../errors.js';
 import type { Delimiter } from '../input/delimiter.js';
+import { placeOf } from '../input/place.js';
 import { openInput, unescapeFormula } from '../input/read-records.js';
 import { OUTCOME_COLUMNS } from '../model.js';
 import { RowSet } from './resume.js';
@@ -30,15 +31,15 @@ export async function previousResultsPath(out: string): Promise<string | undefin
  * per input row (a hash), not the rows.
  *
  * @param rowsInInput the input's data rows, as the whole-file check counted them.
- * @throws {RunError} `USAGE` (exit 2) naming the row, line, column and both values.
+ * @throws {RunError} `USAGE` (exit 2) naming the row, line (a workbook's sheet and row), column and both values.
  */
 export async function checkResumable(
   previous: string,
   input: string,
   rowsInInput: number,
-  options: { delimiter?: Delimiter | undefined } = {},
+  options: { delimiter?: Delimiter | undefined; sheet?: string | undefined } = {},
 ): Promise<void> {
-  const opened = await openInput(input, { delimiter: options.delimiter });
+  const opened = await openInput(input, { delimiter: options.delimiter, sheet: options.sheet });
   const inputColumns = opened.header.names;
   try {
     const kept = await keptRowHashes(previous, inputColumns, rowsInInput);
@@ -53,7 +54,7 @@ export async function checkResumable(
       throw mismatch(
         previous,
         `its row ${record.row} (${theirs.status}) has ${inputColumns[column]} ${JSON.stringify(theirs.cells[column] ?? '')}, ` +
-          `but the input's row ${record.row} (line ${record.line}) has ${JSON.stringify(record.values[column] ?? '')}`,
+          `but the input's row ${record.row} (${placeOf(record.line, opened.header.sheet)}) has ${JSON.stringify(record.values[column] ?? '')}`,
       );
     }
   } finally {

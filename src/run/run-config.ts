@@ -31,4 +31,6 @@ export interface RunConfig {
   /** `--undo-out`: where the undo file goes. @default the results path without its extension, + `.undo.csv` */
   readonly undoOut?: string;
   readonly delimiter?: ',' | ';' | '\t';
+  /** `--sheet`: the worksheet of a workbook input; its first worksheet otherwise. */
+  readonly sheet?: string;
 }

@@ -36,8 +36,11 @@ export interface RunDeps {
   readonly stats: RunStats;
   /** Aborted on Ctrl-C: in-flight requests finish, the rest become not-attempted. */
   readonly signal?: AbortSignal;
-  /** Each row's outcome as it is recorded, with the row's input line and values (rows kept by `--resume` are not reported). */
-  readonly onRowDone?: (outcome: RowOutcome, line: number, values: readonly string[]) => void;
+  /**
+   * Each row's outcome as it is recorded, with the row's input line and values (rows kept by `--resume`
+   * are not reported); for a workbook, the line is Excel's row number and `sheet` the worksheet's name.
+   */
+  readonly onRowDone?: (outcome: RowOutcome, line: number, values: readonly string[], sheet?: string) => void;
 }
 
 export interface RunResult {
@@ -52,6 +55,8 @@ export interface RunResult {
   readonly stopError?: RunError;
   /** The input's column names, outcome columns of an earlier results file left out. */
   readonly columns: readonly string[];
+  /** The worksheet read, when the input is a workbook. */
+  readonly sheet?: string;
 }
 
 /** Units in flight or waiting, per slot (at the most slots the run may have), before reading the file pauses; never fewer than {@link MIN_WINDOW}. */
@@ -67,12 +72,13 @@ const MIN_WINDOW = 1000;
  */
 export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResult> {
   const { stats, clock } = deps;
-  const scan = await scanFile(config.input, { delimiter: config.delimiter });
+  const source = { delimiter: config.delimiter, sheet: config.sheet };
+  const scan = await scanFile(config.input, source);
   try {
     stats.rowsTotal = scan.rows;
     // --resume with another sheet's results is refused before anything is sent, the file untouched.
     const resumeFrom = config.resume ? await previousResultsPath(config.out) : undefined;
-    if (resumeFrom !== undefined) await checkResumable(resumeFrom, config.input, scan.rows, { delimiter: config.delimiter });
+    if (resumeFrom !== undefined) await checkResumable(resumeFrom, config.input, scan.rows, source);
 
     const sender = new RunSender({
       transport: deps.transport,
@@ -87,8 +93,10 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
     });
 
     let undoNote: string | undefined;
-    const input = await openInput(config.input, { delimiter: config.delimiter });
+    let sheet: string | undefined;
+    const input = await openInput(config.input, source);
     const columns = input.header.names;
+    sheet = input.header.sheet;
     const reading = !config.noRead;
     let results: ResultsFile | undefined;
     let undo: UndoFile | undefined;
@@ -116,7 +124,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
         if (outcome.errorCode && outcome.status !== 'succeeded') {
           stats.errors.set(outcome.errorCode, (stats.errors.get(outcome.errorCode) ?? 0) + 1);
         }
-        deps.onRowDone?.(outcome, line, values);
+        deps.onRowDone?.(outcome, line, values, input.header.sheet);
       };
       const guarded = (write: () => void) => {
         try {
@@ -133,7 +141,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
           if (kept?.rows.has(rec.row)) continue;
           const resolved = resolve(rec, input.header, problems, catalog);
           const at = now();
-          if (!resolved.ok) record(rec.values, rec.line, invalidOutcome(rec.row, rec.line, resolved.problem, at));
+          if (!resolved.ok) record(rec.values, rec.line, invalidOutcome(rec.row, rec.line, resolved.problem, at, input.header.sheet));
           else if (holdWrites) record(rec.values, rec.line, notAttemptedOutcome(rec.row, `not sent: --strict and ${invalidRows} row(s) are invalid`, at));
           else if (sender.signal.aborted) record(rec.values, rec.line, notAttemptedOutcome(rec.row, sender.unsentReason(), at));
           else {
@@ -201,6 +209,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
       ...(undoNote ? { undoNote } : {}),
       ...(stopError ? { stopError } : {}),
       columns,
+      ...(sheet !== undefined ? { sheet } : {}),
     };
   } finally {
     await scan.dispose();

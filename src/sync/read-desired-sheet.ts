@@ -11,6 +11,8 @@ import { DesiredState } from './desired-state.js';
 export interface DesiredProblem {
   readonly row: number;
   readonly line: number;
+  /** The worksheet, when the desired sheet is a workbook (`line` is then Excel's row number). */
+  readonly sheet?: string;
   readonly errorCode: string;
   readonly message: string;
 }
@@ -31,12 +33,13 @@ export interface DesiredSheet {
  * the {@link DesiredState}, and an invalid row leaves its user alone for its SKU (when the SKU can be
  * told). Memory holds the state's keys, not the rows.
  */
-export async function readDesiredSheet(path: string, scan: ScanResult, catalog: SkuCatalog, options: { delimiter?: Delimiter | undefined }): Promise<DesiredSheet> {
+export async function readDesiredSheet(path: string, scan: ScanResult, catalog: SkuCatalog, options: { delimiter?: Delimiter | undefined; sheet?: string | undefined }): Promise<DesiredSheet> {
   const found = await findProblems(scan, catalog);
   const state = new DesiredState();
   const problems: DesiredProblem[] = [];
   let invalidRows = 0;
-  const input = await openInput(path, { delimiter: options.delimiter });
+  const input = await openInput(path, { delimiter: options.delimiter, sheet: options.sheet });
+  const sheet = input.header.sheet === undefined ? {} : { sheet: input.header.sheet };
   try {
     for await (const record of input.records) {
       const parsed = parseRow(record, input.header);
@@ -48,7 +51,7 @@ export async function readDesiredSheet(path: string, scan: ScanResult, catalog: 
       }
       invalidRows++;
       const why = problem ?? (resolved && !resolved.ok ? resolved.problem : undefined)!;
-      if (problems.length < PROBLEMS_KEPT) problems.push({ row: record.row, line: record.line, errorCode: why.errorCode, message: why.message });
+      if (problems.length < PROBLEMS_KEPT) problems.push({ row: record.row, line: record.line, ...sheet, errorCode: why.errorCode, message: why.message });
       if (parsed.ok) {
         // The SKU, when the tenant knows it: that user is left alone for it.
         const skuId = catalog.canonicalSkuKey(parsed.row.sku);

@@ -64,7 +64,7 @@ export async function throttledScenario(ctx: BenchContext): Promise<ScenarioRepo
     measures: { publishedSustained: Math.min(...published.map((run) => run.writesPerSecond)) },
     findings,
     notes: [
-      `throttled: simulator latency ${LATENCY_MS} ms, write bucket of Q tokens refilled at Q/s, default settings (no --max-rate, --concurrency 8), one row (one write) per user, ${DURATION_S} s of writes at Q per case.`,
+      `throttled: simulator latency ${LATENCY_MS} ms, write bucket of Q tokens refilled at Q/s, default settings (no --max-rate, no --concurrency), one row (one write) per user, ${DURATION_S} s of writes at Q per case.`,
       `  sustained = writes the simulator accepted between the 10% mark (and ${SETTLE_MS / 1000} s after the first write) and the 90% mark / the time between them; ratio = sustained / Q.`,
       `  requests during a Retry-After are counted exactly: the simulator stamps each Retry-After answer and the client echoes the highest stamp it has seen.`,
       ...runs.map((run) => `  Q=${run.quota} header ${run.header ? 'on ' : 'off'} batch ${run.batchSize}: ${describe(run)}`),
