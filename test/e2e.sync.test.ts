@@ -162,12 +162,16 @@ describe('sync', () => {
       expect(events[1]).toMatchObject({ code: 'TOO_MANY_REMOVES', exitCode: 2, message: expect.stringMatching(/--max-removes 40/) });
     });
 
-    it('a dry run meets the same brakes: exit 2, the change sheet, no results', async () => {
+    it('a dry run meets the same brakes: exit 2, after the change sheet, the planned results and the report', async () => {
       const { h, desired } = await hundredAndSixty();
       const result = await sync([desired, '--dry-run']);
       expect(result.code).toBe(2);
+      expect(h.sim.stats.operations.assignLicense).toBe(0);
       expect(await changeSheet(h.dir.file('cut-short.changes.csv'))).toHaveLength(40);
-      await expect(readFile(h.dir.file('cut-short.changes.results.csv'))).rejects.toThrow(/ENOENT/);
+      const rows = await readResults(h.dir.file('cut-short.changes.results.csv'));
+      expect(rows.map((r) => r.status)).toEqual(Array(40).fill('planned'));
+      expect(await readFile(h.dir.file('cut-short.changes.results.html'), 'utf8')).toMatch(/dry run/i);
+      expect(result.stderr).toMatch(/--max-removes 40 \(or --max-removes 40%\)/);
     });
 
     it.each([['40'], ['50%']])('with --max-removes %s it applies them', async (limit) => {

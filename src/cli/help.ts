@@ -71,8 +71,9 @@ Options:
   --max-removes N|N%      removes allowed (default 10% of the scoped SKUs' direct holders, at least 10)
   --changes F             change sheet (default: <desired without extension>.changes.csv)
   --out F                 results file (default: <changes without .csv>.results.csv)
-  --dry-run               write the change sheet and a dry-run results file; send no write (the
-                          brakes apply as to the real sync, so a dry run predicts its exit code)
+  --dry-run               write the change sheet, a dry-run results file and the report; send no
+                          write (over the brakes it still plans every change, then exits 2 as the
+                          real sync would)
   and run's options (--strict, --concurrency, --max-rate, --batch-size, --usage-location, --undo-out,
   --delimiter, --sheet, --log, --quiet), but not --resume, --no-read or --disabled-plans
 

@@ -96,7 +96,9 @@ export async function syncCommand(options: SyncOptions, io: CliIO, hints: Pick<R
       const desiredReport = { path: options.input, invalidRows: desired.invalidRows, problems: desired.problems };
 
       const brake = checkRemovals(plan.counts, options.maxRemoves, changesPath);
-      if (brake.stop !== undefined) {
+      // A dry run over the brake still plans the changes, so that its results and report show what
+      // the brake held back; it then stops as the real run would, with the brake's exit code.
+      if (brake.stop !== undefined && !options.dryRun) {
         if (options.log === 'json') io.stderr.write(`${JSON.stringify(syncObject(counts, desiredReport))}\n`);
         throw new RunError('TOO_MANY_REMOVES', brake.stop);
       }
@@ -104,6 +106,7 @@ export async function syncCommand(options: SyncOptions, io: CliIO, hints: Pick<R
       // The change sheet is this tool's own CSV: the desired sheet's --sheet and --delimiter are not for it.
       const { sheet: _sheet, delimiter: _delimiter, ...runOptions } = options;
       const exitCode = await runCommand({ ...runOptions, input: changesPath, out }, io, { ...hints, sync: counts, desired: desiredReport, connection });
+      if (brake.stop !== undefined && exitCode !== 130) throw new RunError('TOO_MANY_REMOVES', `${brake.stop}. The dry run's results and report list every change it planned`);
       // Invalid rows of the desired sheet were not applied: the run finished, and some rows were invalid.
       return exitCode === 0 && desired.invalidRows > 0 ? 1 : exitCode;
     } finally {

@@ -10,6 +10,7 @@ import { detectDelimiter, type Delimiter } from './delimiter.js';
 import { interpretHeader, type Header } from './header.js';
 import { detectInputKind } from './input-kind.js';
 import { findOpenQuote } from './open-quote.js';
+import { isBlank, keptValues, unescapeFormula } from './record-values.js';
 import { openWorkbookInput } from './read-workbook.js';
 
 /** An input file opened for one pass: its header, read already, and its records, streamed. */
@@ -129,7 +130,7 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
             throw new RunError('INPUT_STRUCTURE', `line ${line} has ${fields.length} fields but the header has ${known.fieldCount}`, { line });
           }
           row++;
-          yield { row, line, values: valuesOf(fields, known.keptCount) };
+          yield { row, line, values: keptValues(fields, known.keptCount) };
         }
       } while (await more());
     } finally {
@@ -274,29 +275,6 @@ function lineBreaks(fields: readonly string[]): number {
     count += field.match(/\r\n|\r|\n/g)!.length;
   }
   return count;
-}
-
-function isBlank(fields: readonly string[]): boolean {
-  return fields.every((field) => field.trim() === '');
-}
-
-/** The record's own array, cut or padded to the kept columns: one array less per row. */
-function valuesOf(fields: string[], keptCount: number): string[] {
-  if (fields.length > keptCount) fields.length = keptCount;
-  while (fields.length < keptCount) fields.push('');
-  for (let i = 0; i < keptCount; i++) {
-    if (fields[i]!.charCodeAt(0) === 0x27) fields[i] = unescapeFormula(fields[i]!);
-  }
-  return fields;
-}
-
-/**
- * Undoes the results file's protection against formula injection (csv-stringify's
- * `escape_formulas`): `'` before `= + - @`, tab or CR.
- */
-export function unescapeFormula(value: string): string {
-  if (value.length < 2 || value.charCodeAt(0) !== 0x27) return value;
-  return '=+-@\t\r'.includes(value[1]!) ? value.slice(1) : value;
 }
 
 async function structureError(error: unknown, where: { path: string; line: number; delimiter: Delimiter }): Promise<unknown> {

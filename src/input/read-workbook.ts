@@ -2,7 +2,8 @@ import { RunError } from '../errors.js';
 import type { InputRecord } from '../model.js';
 import { interpretHeader, type Header } from './header.js';
 import { placeOf } from './place.js';
-import { unescapeFormula, type InputFile } from './read-records.js';
+import type { InputFile } from './read-records.js';
+import { isBlank, keptValues, unescapeFormula } from './record-values.js';
 import { sheetRows, type SheetContext, type SheetRow } from './workbook/sheet-rows.js';
 import { readCellFormats, readSharedStrings, readWorkbookInfo, type SheetInfo, type WorkbookInfo } from './workbook/workbook-parts.js';
 import { ZipArchive } from './workbook/zip-archive.js';
@@ -99,7 +100,7 @@ export async function openWorkbookInput(path: string, options: OpenWorkbookOptio
             }
           }
           count++;
-          yield { row: count, line: r, values: valuesOf(cells, known.keptCount) };
+          yield { row: count, line: r, values: keptValues(cells, known.keptCount) };
         }
       } finally {
         await close();
@@ -156,23 +157,6 @@ function unreadableSheet(path: string, sheet: string, error: unknown): RunError 
 function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n', 1)[0]!.replace(/\.$/, '');
-}
-
-function isBlank(cells: readonly string[]): boolean {
-  return cells.every((cell) => cell.trim() === '');
-}
-
-/**
- * The row's own array, cut or padded to the kept columns, as CSV records are; a results file's
- * formula escape (`'=`) is undone as for CSV, so that a sheet pasted from one reads the same.
- */
-function valuesOf(cells: string[], keptCount: number): string[] {
-  if (cells.length > keptCount) cells.length = keptCount;
-  while (cells.length < keptCount) cells.push('');
-  for (let i = 0; i < keptCount; i++) {
-    if (cells[i]!.charCodeAt(0) === 0x27) cells[i] = unescapeFormula(cells[i]!);
-  }
-  return cells;
 }
 
 function columnLetters(index: number): string {

@@ -4,7 +4,8 @@ import { parse } from 'csv-parse';
 import { RunError } from '../errors.js';
 import type { Delimiter } from '../input/delimiter.js';
 import { placeOf } from '../input/place.js';
-import { openInput, unescapeFormula } from '../input/read-records.js';
+import { openInput } from '../input/read-records.js';
+import { unescapeFormula } from '../input/record-values.js';
 import { OUTCOME_COLUMNS } from '../model.js';
 import { RowSet } from './resume.js';
 

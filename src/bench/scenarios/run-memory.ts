@@ -1,13 +1,6 @@
 import { scaled, type BenchContext } from '../bench-context.js';
-import { withSimulator } from '../bench-simulator.js';
 import { count, fixed, megabytes, passes, seconds, short, type Finding, type ScenarioReport } from '../report.js';
-import { expectExit, runArgs, runCli, type CliRun } from '../run-cli.js';
-
-/** A million rows at loopback speed take minutes, so `run` is measured at two smaller sizes, named in the table. */
-const SMALL_ROWS = 100_000;
-const LARGE_ROWS = 300_000;
-/** A user's four SKUs, adjacent: one assignLicense body of four adds per user. */
-const ROWS_PER_USER = 4;
+import { LARGE_ROWS, measuredRun, ROWS_PER_USER, SMALL_ROWS } from './memory-run.js';
 
 /**
  * SPEC §7, fourth target, for `run`: peak memory does not grow with the file. Each run goes to a
@@ -19,8 +12,8 @@ const ROWS_PER_USER = 4;
 export async function runMemoryScenario(ctx: BenchContext): Promise<ScenarioReport> {
   const smallRows = scaled(ctx, SMALL_ROWS, 1_000);
   const largeRows = scaled(ctx, LARGE_ROWS, 3_000);
-  const small = await measuredRun(ctx, smallRows);
-  const large = await measuredRun(ctx, largeRows);
+  const small = await measuredRun(ctx, smallRows, 'csv');
+  const large = await measuredRun(ctx, largeRows, 'csv');
 
   const ratio = large.peakRssBytes / small.peakRssBytes;
   const perRow = (large.peakRssBytes - small.peakRssBytes) / (largeRows - smallRows);
@@ -47,17 +40,4 @@ export async function runMemoryScenario(ctx: BenchContext): Promise<ScenarioRepo
         `(it depends on when V8 collects during the final sort of the results): compare the live heaps too. A million rows were not run (about ${seconds((small.wallMs * 1_000_000) / smallRows)} at this speed).`,
     ],
   };
-}
-
-async function measuredRun(ctx: BenchContext, rows: number): Promise<CliRun & { rows: number }> {
-  const input = await ctx.workspace.input({ rows, rowsPerUser: ROWS_PER_USER });
-  const users = Math.ceil(rows / ROWS_PER_USER);
-  ctx.log(`run memory: ${count(rows)} rows (${count(users)} users)`);
-  return withSimulator({ users }, {}, async (simulator) => {
-    const out = ctx.workspace.file(`run-${rows}.results.csv`);
-    const run = await runCli(runArgs(input, simulator.url, out, ['--max-rate', 'off', '--concurrency', '16']), { usageDir: ctx.workspace.dir, traceGc: true });
-    await ctx.workspace.remove(out);
-    expectExit(run, 0, `run of ${rows} rows`);
-    return { ...run, rows };
-  });
 }

@@ -1,13 +1,6 @@
 import { scaled, type BenchContext } from '../bench-context.js';
-import { withSimulator } from '../bench-simulator.js';
 import { count, fixed, megabytes, passes, seconds, short, type Finding, type ScenarioReport } from '../report.js';
-import { expectExit, runArgs, runCli, type CliRun } from '../run-cli.js';
-
-/** As the run memory scenario: a million rows at loopback speed take minutes. */
-const SMALL_ROWS = 100_000;
-const LARGE_ROWS = 300_000;
-/** A user's four SKUs, adjacent: one assignLicense body of four adds per user. */
-const ROWS_PER_USER = 4;
+import { LARGE_ROWS, measuredRun, ROWS_PER_USER, SMALL_ROWS } from './memory-run.js';
 
 /**
  * Issue 13 with SPEC §7's fourth target: `run` of an Excel workbook, whose sheet is read twice (the
@@ -18,8 +11,8 @@ const ROWS_PER_USER = 4;
 export async function runWorkbookScenario(ctx: BenchContext): Promise<ScenarioReport> {
   const smallRows = scaled(ctx, SMALL_ROWS, 1_000);
   const largeRows = scaled(ctx, LARGE_ROWS, 3_000);
-  const small = await measuredRun(ctx, smallRows);
-  const large = await measuredRun(ctx, largeRows);
+  const small = await measuredRun(ctx, smallRows, 'xlsx');
+  const large = await measuredRun(ctx, largeRows, 'xlsx');
   const ratio = large.peakRssBytes / small.peakRssBytes;
   const findings: Finding[] = [
     {
@@ -41,17 +34,4 @@ export async function runWorkbookScenario(ctx: BenchContext): Promise<ScenarioRe
       ),
     ],
   };
-}
-
-async function measuredRun(ctx: BenchContext, rows: number): Promise<CliRun & { rows: number }> {
-  const input = await ctx.workspace.workbook({ rows, rowsPerUser: ROWS_PER_USER });
-  const users = Math.ceil(rows / ROWS_PER_USER);
-  ctx.log(`run .xlsx: ${count(rows)} rows (${count(users)} users)`);
-  return withSimulator({ users }, {}, async (simulator) => {
-    const out = ctx.workspace.file(`run-xlsx-${rows}.results.csv`);
-    const run = await runCli(runArgs(input, simulator.url, out, ['--max-rate', 'off', '--concurrency', '16']), { usageDir: ctx.workspace.dir, traceGc: true });
-    await ctx.workspace.remove(out);
-    expectExit(run, 0, `run of the ${rows}-row workbook`);
-    return { ...run, rows };
-  });
 }
