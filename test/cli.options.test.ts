@@ -21,7 +21,7 @@ describe('run options', () => {
       dryRun: false,
       resume: false,
       strict: false,
-      concurrency: 8,
+      concurrency: 'auto',
       maxRetries: 6,
       maxRate: undefined,
       batchSize: 1,
@@ -42,6 +42,7 @@ describe('run options', () => {
       delimiter: '\t', cloud: 'usgov', graphUrl: 'http://127.0.0.1:9', log: 'json', quiet: true,
     });
     expect(parseRunOptions(['in.csv', '--max-rate', '12.5']).maxRate).toBe(12.5);
+    expect(parseRunOptions(['in.csv', '--concurrency', 'AUTO']).concurrency).toBe('auto');
     expect(parseRunOptions(['in.csv', '--report', 'board.html'])).toMatchObject({ report: 'board.html' });
     expect(parseRunOptions(['in.csv', '--no-report'])).toMatchObject({ noReport: true });
     expect(parseRunOptions(['wave3.xlsx', '--sheet', 'Leavers'])).toMatchObject({ input: 'wave3.xlsx', sheet: 'Leavers' });
@@ -49,7 +50,8 @@ describe('run options', () => {
 
   it.each([
     { args: ['in.csv', '--concurrency', '0'], says: '--concurrency' },
-    { args: ['in.csv', '--concurrency', 'many'], says: '"many"' },
+    { args: ['in.csv', '--concurrency', 'many'], says: 'expect auto or a whole number from 1 to 256, got "many"' },
+    { args: ['in.csv', '--concurrency', '257'], says: '"257"' },
     { args: ['in.csv', '--max-rate', '-3'], says: '--max-rate' },
     { args: ['in.csv', '--batch-size', '21'], says: 'from 1 to 20' },
     { args: ['in.csv', '--usage-location', 'XX'], says: '--usage-location' },

@@ -1,3 +1,4 @@
+import PQueue from 'p-queue';
 import { describe, expect, it, vi } from 'vitest';
 import type { Exchange, GraphRequest, GraphTransport } from '../src/graph/graph-client.js';
 import { createBatchingTransport } from '../src/graph/batching-transport.js';
@@ -49,6 +50,21 @@ describe('batching transport', () => {
       [429, '2'],
     ]);
     expect(exchanges[1]).toMatchObject({ headers: { 'retry-after': '2' } });
+  });
+
+  it('follows a queue whose concurrency its owner changes while requests wait (--concurrency auto)', async () => {
+    const { transport, envelopes } = heldTransport();
+    const queue = new PQueue({ concurrency: 1 });
+    const batching = createBatchingTransport(transport, { batchSize: 2, maxInFlight: queue });
+    const answers = [1, 2, 3, 4, 5, 6].map((n) => batching.send(get(n)));
+    await settle();
+    expect(envelopes).toHaveLength(1);
+    queue.concurrency = 3;
+    envelopes[0]!.answer(ok(envelopes[0]!.members));
+    await settle();
+    expect(envelopes.slice(1).map((e) => e.members.map((m) => m.url))).toEqual([['/users/u3', '/users/u4'], ['/users/u5', '/users/u6']]);
+    for (const e of envelopes.slice(1)) e.answer(ok(e.members));
+    expect(await Promise.all(answers)).toHaveLength(6);
   });
 
   it('keeps at most maxInFlight envelopes on the wire and sends the rest as they return', async () => {

@@ -1,3 +1,5 @@
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGraphClient, type GraphTransport } from '../src/graph/graph-client.js';
 import { staticTokenProvider, type TokenProvider } from '../src/graph/token-provider.js';
@@ -118,17 +120,53 @@ describe('createGraphClient', () => {
     expect(exchange.kind).toBe('network');
   });
 
-  it('times out an attempt that gets no answer', async () => {
+  it('times out an attempt that gets no answer, as one that may have been applied', async () => {
     const { client } = await setup(() => undefined, { timeoutMs: 200 });
-    const exchange = await client.send({ method: 'GET', path: '/users/a' });
+    const exchange = await client.send({ method: 'POST', path: '/users/a/assignLicense', body: {} });
     expect(exchange).toMatchObject({ kind: 'network', code: 'ETIMEDOUT' });
+    expect(exchange).not.toHaveProperty('unsent');
   });
 
-  it('reports a refused connection as a network exchange', async () => {
+  it('says a dropped connection may have carried the request', async () => {
+    const { client } = await setup((_hit, res) => res.socket?.destroy());
+    const exchange = await client.send({ method: 'POST', path: '/users/a/assignLicense', body: {} });
+    expect(exchange).not.toHaveProperty('unsent');
+  });
+
+  it('reports a refused connection as a network exchange that was never sent', async () => {
     const port = await closedPort();
     client = createGraphClient({ root: `http://127.0.0.1:${port}/v1.0`, tokens: staticTokenProvider(TOKEN) });
     const exchange = await client.send({ method: 'GET', path: '/users/a' });
-    expect(exchange).toMatchObject({ kind: 'network', code: 'ECONNREFUSED' });
+    expect(exchange).toMatchObject({ kind: 'network', code: 'ECONNREFUSED', unsent: true });
+  });
+
+  it('times out a connection that never becomes usable (a TLS handshake that never comes) as never sent', async () => {
+    // Accepts TCP and says nothing: the connect phase ends, the TLS handshake never does.
+    const sockets: Socket[] = [];
+    const silent = createNetServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    client = createGraphClient({ root: `https://127.0.0.1:${port}/v1.0`, tokens: staticTokenProvider(TOKEN), connectTimeoutMs: 200, timeoutMs: 30_000 });
+    try {
+      const started = Date.now();
+      const exchange = await client.send({ method: 'POST', path: '/users/a/assignLicense', body: {} });
+      expect(exchange).toMatchObject({ kind: 'network', code: 'ETIMEDOUT', unsent: true });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(JSON.stringify(exchange)).not.toContain(TOKEN);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('asks for compressed answers and decompresses them', async () => {
+    const { server, client } = await setup((_hit, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(gzipSync(JSON.stringify({ value: [{ id: 'u1' }] })));
+    });
+    const exchange = await client.send({ method: 'GET', path: '/users?$top=999' });
+    expect(exchange).toMatchObject({ kind: 'response', status: 200, body: { value: [{ id: 'u1' }] } });
+    expect(server.hits[0]!.headers['accept-encoding']).toMatch(/gzip/);
   });
 
   it('never lets a caller override the Authorization header', async () => {
@@ -179,6 +217,7 @@ describe('createGraphClient', () => {
 
   it.each([
     { options: { timeoutMs: 0 }, message: /Invalid option timeoutMs: expect a number above 0, got 0 \(number\)/ },
+    { options: { connectTimeoutMs: -1 }, message: /Invalid option connectTimeoutMs: expect a number above 0, got -1 \(number\)/ },
     { options: { maxSockets: 1.5 }, message: /Invalid option maxSockets: expect a whole number above 0, got 1.5 \(number\)/ },
   ])('rejects $options', ({ options, message }) => {
     expect(() => createGraphClient({ root: 'https://graph.microsoft.com/v1.0', tokens: staticTokenProvider(TOKEN), ...options })).toThrow(message);

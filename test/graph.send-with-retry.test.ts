@@ -252,7 +252,9 @@ describe('sendWithRetry: what counts as a lost response', () => {
   it.each([
     { name: 'ECONNREFUSED', first: { kind: 'network', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, lost: false },
     { name: 'ENOTFOUND', first: { kind: 'network', code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND' }, lost: false },
-    { name: 'ETIMEDOUT', first: { kind: 'network', code: 'ETIMEDOUT', message: "Timeout awaiting 'request'" }, lost: true },
+    { name: 'ETIMEDOUT', first: { kind: 'network', code: 'ETIMEDOUT', message: "Timeout awaiting 'response'" }, lost: true },
+    { name: 'ETIMEDOUT before connecting', first: { kind: 'network', code: 'ETIMEDOUT', message: "Timeout awaiting 'connect'", unsent: true }, lost: false },
+    { name: 'ECONNRESET before the TLS session', first: { kind: 'network', code: 'ECONNRESET', message: 'socket hang up', unsent: true }, lost: false },
     { name: 'EPIPE', first: { kind: 'network', code: 'EPIPE', message: 'write EPIPE' }, lost: true },
     { name: 'HTTP 504 (the gateway gave up on the backend)', first: { kind: 'response', status: 504, headers: {}, body: undefined }, lost: true },
     { name: 'HTTP 503', first: { kind: 'response', status: 503, headers: {}, body: undefined }, lost: false },

@@ -101,3 +101,52 @@ describe('RunSender: $batch', () => {
     expect(memberUrls).toEqual([['/users/u1/assignLicense', '/users/u2/assignLicense'], ['/users/u1']]);
   });
 });
+
+describe('RunSender: requests in flight under --concurrency auto', () => {
+  /** A transport whose every answer takes `latencyMs` of the clock, reads and writes alike. */
+  function slow(clock: InstantClock, latencyMs: (request: GraphRequest) => number, status = 200): GraphTransport {
+    return {
+      async send(request) {
+        await clock.sleep(latencyMs(request));
+        return { ...accepted, status };
+      },
+    };
+  }
+  const autoSender = (clock: InstantClock, transport: GraphTransport, options: { maxRate?: number | 'off'; batchSize?: number } = {}) =>
+    new RunSender({ transport, clock, random: () => 0.5, stats: createRunStats(clock.now()), maxRetries: 2, maxRate: options.maxRate, batchSize: options.batchSize ?? 1, concurrency: 'auto' });
+
+  it.each([
+    { name: 'before any answer: 1 s assumed at the published 20/s', latencyMs: undefined, want: 32 },
+    { name: 'writes answered in 600 ms', latencyMs: 600, want: 20 },
+    { name: 'writes answered in 200 ms', latencyMs: 200, want: 8 },
+  ])('sizes by the write latency it measures: $name -> $want', async ({ latencyMs, want }) => {
+    const clock = new InstantClock();
+    // Reads take 5 s here: they must not count.
+    const run = autoSender(clock, slow(clock, (request) => (request.method === 'GET' ? 5_000 : (latencyMs ?? 0))));
+    if (latencyMs !== undefined) for (let i = 0; i < 5; i++) await run.send(WRITE, 'assignLicense');
+    await run.send(READ, 'skus');
+    expect(run.requestsInFlight).toBe(want);
+    expect(run.sendSlots.concurrency).toBe(want);
+  });
+
+  it('does not learn a latency from failed writes', async () => {
+    const clock = new InstantClock();
+    const run = autoSender(clock, slow(clock, () => 100, 400));
+    await run.send(WRITE, 'assignLicense');
+    expect(run.requestsInFlight).toBe(32);
+  });
+
+  it('counts members under $batch: as many envelopes as members, since paced members leave one by one', async () => {
+    const clock = new InstantClock();
+    const run = autoSender(clock, slow(clock, () => 1_500), { batchSize: 20 });
+    await run.send(WRITE, 'assignLicense');
+    expect([run.requestsInFlight, run.sendSlots.concurrency]).toEqual([47, 47]);
+  });
+
+  it('keeps 64 in flight with --max-rate off: no pace to size by', async () => {
+    const clock = new InstantClock();
+    const run = autoSender(clock, slow(clock, () => 200), { maxRate: 'off' });
+    await run.send(WRITE, 'assignLicense');
+    expect(run.requestsInFlight).toBe(64);
+  });
+});

@@ -146,14 +146,27 @@ describe('Scheduler', () => {
     await scheduler.drained();
   });
 
-  it('lets an add wait for the remove that frees its seat, and tells it whether the seat came free', async () => {
+  it('lets an add wait for the remove that frees its seat, as the ledger pairs them, and tells it whether the seat came free', async () => {
+    const ledger = new SeatLedger([[E3, 0]]);
     const scheduler = new Scheduler({ windowSize: 10, slots: 1 });
-    scheduler.expectRemove(4);
-    scheduler.expectRemove(5);
-    const waits = [scheduler.removeSettled(4), scheduler.removeSettled(5), scheduler.removeSettled(6)];
-    scheduler.settleRemove(4, true);
-    scheduler.settleRemove(5, false);
-    expect(await Promise.all(waits)).toEqual([true, false, true]);
+    ledger.planRemove(E3, 4);
+    ledger.planRemove(E3, 5);
+    ledger.planRemove(E3, 6);
+    expect([ledger.take(E3, 7), ledger.take(E3, 8), ledger.take(E3, 9)]).toEqual([4, 5, 6].map((removeRow) => ({ kind: 'after-remove', removeRow })));
+    const settle = (removeRow: number, freed: boolean) => {
+      const waitingAdd = ledger.settleRemove(E3, removeRow, freed);
+      if (waitingAdd !== undefined) scheduler.settleSeat(waitingAdd, freed);
+    };
+    // The add in row 9 asks only after its remove settled: it learns the answer all the same.
+    settle(6, false);
+    const waits = [scheduler.seatSettled(7), scheduler.seatSettled(8), scheduler.seatSettled(9)];
+    let answered = 0;
+    for (const wait of waits) void wait.then(() => answered++);
+    await Promise.resolve();
+    expect(answered).toBe(1);
+    settle(4, true);
+    settle(5, false);
+    expect(await Promise.all(waits)).toEqual([true, false, false]);
   });
 
   it('runs no more than its slots at once', async () => {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['throttled', 'short-throttled', 'latency', 'idle-tenant', 'unthrottled', 'unthrottled-200ms', 'rerun', 'run-memory', 'validate', 'validate-xlsx', 'run-xlsx', 'sync'] as const;
+export const SCENARIOS = ['throttled', 'short-throttled', 'latency', 'idle-tenant', 'unthrottled', 'unthrottled-200ms', 'client-cpu', 'rerun', 'run-memory', 'validate', 'validate-xlsx', 'run-xlsx', 'sync'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {

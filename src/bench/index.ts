@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { BENCH_USAGE, parseBenchOptions, type BenchOptions, type ScenarioName } from './bench-options.js';
 import type { BenchContext } from './bench-context.js';
 import { formatTable, seconds, type Finding, type ScenarioReport } from './report.js';
+import { clientCpuScenario } from './scenarios/client-cpu.js';
 import { idleTenantScenario } from './scenarios/idle-tenant.js';
 import { latencyScenario } from './scenarios/latency.js';
 import { rerunScenario } from './scenarios/rerun.js';
@@ -28,6 +29,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, (ctx: BenchContext) => Promise<Scen
   'idle-tenant': idleTenantScenario,
   unthrottled: unthrottledScenario,
   'unthrottled-200ms': unthrottledLatencyScenario,
+  'client-cpu': clientCpuScenario,
   rerun: rerunScenario,
   validate: validateScenario,
   'run-memory': runMemoryScenario,

@@ -12,7 +12,7 @@ export function runCommandLine(options: RunOptions, out: string, change: { resum
   if (dryRun) args.push('--dry-run');
   if (resume) args.push('--resume');
   if (options.strict) args.push('--strict');
-  if (options.concurrency !== 8) args.push('--concurrency', String(options.concurrency));
+  if (options.concurrency !== 'auto') args.push('--concurrency', String(options.concurrency));
   if (options.maxRetries !== 6) args.push('--max-retries', String(options.maxRetries));
   if (options.maxRate !== undefined) args.push('--max-rate', String(options.maxRate));
   if (options.batchSize !== 1) args.push('--batch-size', String(options.batchSize));

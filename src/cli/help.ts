@@ -23,7 +23,8 @@ Options:
   --dry-run               resolve, validate, read and check seats; send no write (rows: planned)
   --resume                keep the rows of the results file that succeeded or were skipped; run the rest
   --strict                any invalid row stops the run before any write
-  --concurrency N         requests in flight at once (default 8)
+  --concurrency auto|N    requests in flight at once (default auto: as many as the pace needs at
+                          the latency seen, up to 64; with --max-rate off, 64)
   --max-retries N         retries per request for transient failures (default 6)
   --max-rate N|off        writes per second at most (default: Graph's quota, 3,000 at 20/s, learned)
   --batch-size N          send requests as JSON $batch of up to N (1-20; default 1)

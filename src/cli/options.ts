@@ -2,8 +2,12 @@ import { parseArgs } from 'node:util';
 import { RunError } from '../errors.js';
 import { COUNTRY_CODES } from '../input/country-codes.js';
 import { parseDelimiterOption } from '../input/delimiter.js';
+import type { ConcurrencySetting } from '../run/in-flight.js';
 import type { RunConfig } from '../run/run-config.js';
 import type { MaxRemoves } from '../sync/removal-brake.js';
+
+/** `--concurrency N` at the most: far above what Graph's quota can use, and sockets stay few. */
+const MAX_CONCURRENCY = 256;
 
 /** Connection and sign-in options shared by every command that talks to Graph. */
 export interface ConnectionOptions {
@@ -91,7 +95,7 @@ function runOptionsOf(command: string, values: ReturnType<typeof parse<typeof RU
     dryRun: values['dry-run'] === true,
     resume: values.resume === true,
     strict: values.strict === true,
-    concurrency: integer('--concurrency', values.concurrency, 8, 1, 256),
+    concurrency: concurrency(values.concurrency),
     maxRetries: integer('--max-retries', values['max-retries'], 6, 0, 50),
     maxRate: maxRate(values['max-rate']),
     batchSize: integer('--batch-size', values['batch-size'], 1, 1, 20),
@@ -240,6 +244,15 @@ function integer(flag: string, value: string | undefined, fallback: number, min:
     throw usage(`Invalid option ${flag}: expect a whole number from ${min} to ${max}, got "${value}"`);
   }
   return n;
+}
+
+/** `--concurrency auto` (the default) or a whole number of requests in flight. */
+function concurrency(value: string | undefined): ConcurrencySetting {
+  if (value === undefined || value.trim().toLowerCase() === 'auto') return 'auto';
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > MAX_CONCURRENCY) {
+    throw usage(`Invalid option --concurrency: expect auto or a whole number from 1 to ${MAX_CONCURRENCY}, got "${value}"`);
+  }
+  return Number(value);
 }
 
 function maxRate(value: string | undefined): number | 'off' | undefined {

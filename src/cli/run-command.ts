@@ -7,6 +7,7 @@ import { renderReport } from '../report/render-report.js';
 import { ReportCollector } from '../report/report-collector.js';
 import { tenantName } from '../report/tenant-name.js';
 import { defaultReportPath, writeReport } from '../report/write-report.js';
+import { mostInFlight } from '../run/in-flight.js';
 import { runFile, type RunResult } from '../run/run-file.js';
 import { createRunStats, type RunStats } from '../run/run-stats.js';
 import type { DesiredProblem } from '../sync/read-desired-sheet.js';
@@ -57,7 +58,7 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
   io.signal?.addEventListener('abort', onAbort, { once: true });
   let transport: GraphConnection;
   try {
-    transport = hints.connection ?? (await openGraphConnection(options, io, options.concurrency * 2, (message) => reporter.note(message)));
+    transport = hints.connection ?? (await openGraphConnection(options, io, mostInFlight(options.concurrency) * 2, (message) => reporter.note(message)));
   } catch (error) {
     io.signal?.removeEventListener('abort', onAbort);
     throw error;

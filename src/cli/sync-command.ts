@@ -5,6 +5,7 @@ import { placeOf } from '../input/place.js';
 import { scanFile } from '../input/scan-file.js';
 import { createSkuCatalog } from '../input/sku-catalog.js';
 import { skuName } from '../plan/sku-facts.js';
+import { mostInFlight } from '../run/in-flight.js';
 import { defaultChangesPath, writeChangeSheet } from '../sync/change-sheet.js';
 import { readDesiredSheet, type DesiredSheet } from '../sync/read-desired-sheet.js';
 import { checkRemovals } from '../sync/removal-brake.js';
@@ -56,7 +57,7 @@ export async function syncCommand(options: SyncOptions, io: CliIO, hints: Pick<R
           `the desired sheet ${options.input} has no data row: sync would remove every direct assignment of the SKUs in scope, so it refuses (whatever --max-removes says)`,
         );
       }
-      connection = await openGraphConnection(options, io, options.concurrency * 2);
+      connection = await openGraphConnection(options, io, mostInFlight(options.concurrency) * 2);
     } catch (error) {
       await scan.dispose();
       throw error;

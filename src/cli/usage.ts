@@ -16,7 +16,8 @@ Run options:
   --dry-run               resolve, validate, read users and check seats; send no write
   --resume                keep rows of the results file that succeeded or were skipped; run the rest
   --strict                any invalid row stops the run before any write
-  --concurrency N         requests in flight at once (default 8)
+  --concurrency auto|N    requests in flight at once (default auto: as many as the pace needs at
+                          the latency seen, up to 64; with --max-rate off, 64)
   --max-retries N         retries per request for throttling and transient failures (default 6)
   --max-rate N|off        writes per second at the most (default: Graph's published quota, 20/s)
   --batch-size N          send requests as JSON $batch of up to N (1-20; default 1)

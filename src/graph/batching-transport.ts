@@ -1,11 +1,15 @@
+import PQueue from 'p-queue';
 import { batchRequest, fromBatchResponse, MAX_BATCH_SIZE } from './batch.js';
 import type { Exchange, GraphRequest, GraphTransport } from './graph-client.js';
 
 export interface BatchingOptions {
   /** Requests per `$batch` at the most, 2 to 20. */
   readonly batchSize: number;
-  /** `$batch` envelopes in flight at once: the run's `--concurrency`. */
-  readonly maxInFlight: number;
+  /**
+   * `$batch` envelopes in flight at once: a number fixes it; a queue is sized by its owner, who may
+   * change its concurrency while the run goes (`--concurrency auto`).
+   */
+  readonly maxInFlight: number | PQueue;
   /**
    * How long a request may wait for others to fill its envelope. Paced requests leave a few
    * milliseconds apart, so without a wait each would travel alone.
@@ -32,18 +36,18 @@ export function createBatchingTransport(inner: GraphTransport, options: Batching
   if (!Number.isInteger(batchSize) || batchSize < 2 || batchSize > MAX_BATCH_SIZE) {
     throw new RangeError(`Invalid option batchSize: expect a whole number from 2 to ${MAX_BATCH_SIZE}, got ${String(batchSize)}`);
   }
+  const envelopes = typeof maxInFlight === 'number' ? new PQueue({ concurrency: maxInFlight }) : maxInFlight;
   let pending: Pending[] = [];
-  let inFlight = 0;
   let scheduled = false;
 
+  // Requests wait here rather than in the queue while every envelope slot is taken, so that those
+  // that pile up meanwhile travel together in the next envelope.
   const flush = () => {
     scheduled = false;
-    while (pending.length > 0 && inFlight < maxInFlight) {
+    while (pending.length > 0 && envelopes.pending + envelopes.size < envelopes.concurrency) {
       const members = pending.slice(0, batchSize);
       pending = pending.slice(batchSize);
-      inFlight++;
-      void sendEnvelope(members).finally(() => {
-        inFlight--;
+      void envelopes.add(() => sendEnvelope(members)).finally(() => {
         // A full envelope goes at once; a partial one still waits out its linger.
         if (pending.length >= batchSize || lingerMs === 0) flush();
         else if (pending.length > 0) schedule();

@@ -1,5 +1,6 @@
 /**
- * What a failed exchange without an HTTP response means, by its error code (Node's, or got's own).
+ * What a failed exchange without an HTTP response means, by its error code (Node's, or got's own);
+ * the client also says when no connection was made at all (`unsent`), whatever the code.
  */
 
 /**

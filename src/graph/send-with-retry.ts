@@ -121,9 +121,13 @@ export async function sendWithRetry(request: GraphRequest, ctx: SendContext): Pr
   }
 }
 
-/** A 504 is the gateway giving up on the backend, which may still have applied the request. */
+/**
+ * No answer to a request that may have reached Graph: not one that never connected. A 504 is the
+ * gateway giving up on the backend, which may still have applied the request.
+ */
 function answerMayBeLost(exchange: Exchange): boolean {
-  return exchange.kind === 'network' ? mayHaveReachedServer(exchange.code) : exchange.status === 504;
+  if (exchange.kind === 'network') return exchange.unsent !== true && mayHaveReachedServer(exchange.code);
+  return exchange.status === 504;
 }
 
 /** `sentAt`: when the attempt left, so that the pace tells a new signal from the answers of writes in flight at the last one. */

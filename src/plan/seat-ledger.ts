@@ -19,7 +19,9 @@ interface SkuSeats {
 /**
  * The seats of each SKU as a run plans and spends them (SPEC §2 step 3), in plan order: adds
  * take free seats first, then the seats of removes planned before them (those adds wait for the
- * remove to complete), and past that there is no seat. Pure bookkeeping: no I/O, no time.
+ * remove to complete), and past that there is no seat. The ledger is the one record of which add
+ * waits for which remove: when a remove settles, it names the add that waited, and the scheduler
+ * lets that add go on. Pure bookkeeping: no I/O, no time.
  * A SKU the ledger was not told about (no seat check, as with `--no-read`) always has a seat.
  */
 export class SeatLedger {

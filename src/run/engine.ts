@@ -1,3 +1,4 @@
+import type PQueue from 'p-queue';
 import type { Clock } from '../graph/clock.js';
 import type { GraphRequest } from '../graph/graph-client.js';
 import type { SendResult } from '../graph/send-with-retry.js';
@@ -18,8 +19,11 @@ export interface EngineOptions extends PlanOptions {
   readonly read: boolean;
   /** Plan, send nothing: rows that would be sent become `planned`. */
   readonly dryRun: boolean;
-  /** Units sending at once: the concurrency, times the members of a `$batch`. */
-  readonly slots: number;
+  /**
+   * Units sending at once: the requests in flight, times the members of a `$batch`. A queue is sized
+   * by its owner, who may change it while the run goes (`--concurrency auto`).
+   */
+  readonly slots: number | PQueue;
   /** Units admitted and not yet finished, at the most. */
   readonly windowSize: number;
 }
@@ -107,7 +111,6 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
     const original = recent.get(unit.userKey)?.original ?? knownById(read)?.original ?? (read.kind === 'found' ? read.user : undefined);
     const knowledge: UserKnowledge = read.kind === 'found' ? { kind: 'read', user: read.user } : read;
     const plan = planUnit(unit.user, unit.rows, knowledge, { skus: deps.skus, ledger: deps.ledger, options });
-    for (const change of plan.changes) if (change.freesSeat) scheduler.expectRemove(change.rows[0]!.row);
     return { plan, original };
   };
 
@@ -197,8 +200,10 @@ export async function runUnits(units: AsyncIterable<WorkUnit>, options: EngineOp
     for (const change of plan.changes) {
       const done = applied.has(change);
       if (change.freesSeat) {
-        deps.ledger.settleRemove(change.skuId, change.rows[0]!.row, done);
-        scheduler.settleRemove(change.rows[0]!.row, done);
+        // The ledger knows which add, if any, took this remove's seat: that add goes on (or fails) now.
+        const waitingAdd = deps.ledger.settleRemove(change.skuId, change.rows[0]!.row, done);
+        // A dry run sends nothing, so no add waits for a seat (see runPlanned): nothing to hand over.
+        if (waitingAdd !== undefined && !options.dryRun) scheduler.settleSeat(waitingAdd, done);
       } else if (change.seat !== undefined && !done) {
         deps.ledger.giveBack(change.skuId);
       }
@@ -235,7 +240,7 @@ async function withoutFailedSeatMoves(plan: UnitPlan, scheduler: Scheduler, skus
   const failedMoves = new Map<Change, number>();
   for (const change of waiting) {
     const removeRow = (change.seat as { removeRow: number }).removeRow;
-    if (!(await scheduler.removeSettled(removeRow))) failedMoves.set(change, removeRow);
+    if (!(await scheduler.seatSettled(change.rows[0]!.row))) failedMoves.set(change, removeRow);
   }
   if (failedMoves.size === 0) return plan;
   const decisions = new Map<number, RowDecision>(plan.decisions);

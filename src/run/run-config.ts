@@ -1,3 +1,5 @@
+import type { ConcurrencySetting } from './in-flight.js';
+
 /** Everything a run needs to know, validated once by the CLI and frozen (STYLE 6). */
 export interface RunConfig {
   /** Path of the input file (standard input has already been spilled to a file). */
@@ -9,8 +11,11 @@ export interface RunConfig {
   readonly resume: boolean;
   /** Any invalid row stops the run before any write. */
   readonly strict: boolean;
-  /** Requests in flight at once. @default 8 */
-  readonly concurrency: number;
+  /**
+   * HTTP requests (envelopes, when batching) in flight at once: `auto` keeps as many as the pace
+   * needs at the latency observed, up to 64 (SPEC §3); a number fixes it. @default 'auto'
+   */
+  readonly concurrency: ConcurrencySetting;
   /** Retries per request after the first attempt. @default 6 */
   readonly maxRetries: number;
   /** Client-side cap on writes per second, 'off' for no client-side pacing, undefined for Graph's published quota. */

@@ -22,6 +22,7 @@ import { freeSeats, readTenantSkus, seatsCounted, type TenantSku } from '../tena
 import type { GraphTransport } from '../graph/graph-client.js';
 import { runUnits } from './engine.js';
 import type { RunConfig } from './run-config.js';
+import { mostInFlight } from './in-flight.js';
 import { invalidOutcome, notAttemptedOutcome } from './row-outcomes.js';
 import { RunSender } from './run-sender.js';
 import type { RunStats } from './run-stats.js';
@@ -58,7 +59,7 @@ export interface RunResult {
   readonly sheet?: string;
 }
 
-/** Units in flight or waiting, per slot, before reading the file pauses; never fewer than {@link MIN_WINDOW}. */
+/** Units in flight or waiting, per slot (at the most slots the run may have), before reading the file pauses; never fewer than {@link MIN_WINDOW}. */
 const WINDOW_PER_SLOT = 16;
 /** Enough users read ahead that reads travel 300 to an envelope (20 filters of 15). */
 const MIN_WINDOW = 1000;
@@ -158,8 +159,8 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
           read: reading,
           disabledPlans: config.disabledPlans,
           ...(config.defaultUsageLocation ? { defaultUsageLocation: config.defaultUsageLocation } : {}),
-          slots: config.concurrency * config.batchSize,
-          windowSize: Math.max(MIN_WINDOW, config.concurrency * config.batchSize * WINDOW_PER_SLOT),
+          slots: sender.sendSlots,
+          windowSize: Math.max(MIN_WINDOW, mostInFlight(config.concurrency) * config.batchSize * WINDOW_PER_SLOT),
         },
         {
           send: (request, kind) => sender.send(request, kind),

@@ -8,7 +8,10 @@ import { Pace, PUBLISHED_READ_RATE } from '../graph/pace.js';
 import { PauseGate, type Clock } from '../graph/pause-gate.js';
 import { THROTTLE_STALL_MS } from '../graph/retry-delay.js';
 import { sendWithRetry, type SendResult } from '../graph/send-with-retry.js';
+import type PQueue from 'p-queue';
 import { AuthWatch, type RequestKind } from './auth-watch.js';
+import type { ConcurrencySetting } from './in-flight.js';
+import { InFlightLimit } from './in-flight-limit.js';
 import type { RunStats } from './run-stats.js';
 
 /** Reads wait this long for others to share their envelope: paced reads leave milliseconds apart. */
@@ -27,8 +30,8 @@ export interface RunSenderOptions {
   readonly maxRate: number | 'off' | undefined;
   /** Requests per `$batch`; above 1, requests travel as members of `$batch` envelopes. */
   readonly batchSize: number;
-  /** HTTP requests (envelopes, when batching) in flight at once. */
-  readonly concurrency: number;
+  /** HTTP requests (envelopes, when batching) in flight at once: fixed, or `auto` (as many as the pace needs). */
+  readonly concurrency: ConcurrencySetting;
   /** Ctrl-C: once aborted, nothing more is sent. */
   readonly signal?: AbortSignal;
 }
@@ -54,6 +57,8 @@ export class RunSender {
   readonly #writePace: Pace;
   readonly #readPace: Pace;
   readonly #watch = new AuthWatch();
+  readonly #inFlight: InFlightLimit;
+  readonly #sendSlots: PQueue;
   #answered = false;
   /** When the service last accepted a request (any answer but a 429 or a 5xx), or when the run began. */
   #acceptedAt: number;
@@ -62,14 +67,17 @@ export class RunSender {
   constructor(options: RunSenderOptions) {
     this.#options = options;
     this.#gate = new PauseGate(options.clock);
-    // The gate is checked again right before bytes leave: per envelope when batching.
-    const gated = createGatedTransport(options.transport, this.#gate, this.#abort.signal);
-    this.#direct = gated;
-    this.#transport =
-      options.batchSize > 1 ? createBatchingTransport(gated, { batchSize: options.batchSize, maxInFlight: options.concurrency }) : gated;
-    this.#readTransport = createBatchingTransport(gated, { batchSize: MAX_BATCH_SIZE, maxInFlight: options.concurrency, lingerMs: READ_LINGER_MS });
     this.#writePace = new Pace({ maxRate: options.maxRate, clock: options.clock });
     this.#readPace = new Pace({ maxRate: options.maxRate === 'off' ? 'off' : PUBLISHED_READ_RATE, clock: options.clock });
+    this.#inFlight = new InFlightLimit({ setting: options.concurrency, batchSize: options.batchSize, rate: this.#writePace.rate });
+    this.#sendSlots = this.#inFlight.queue('members');
+    const timed = timeWrites(options.transport, options.clock, (ms) => this.#inFlight.observeLatency(ms));
+    // The gate is checked again right before bytes leave: per envelope when batching.
+    const gated = createGatedTransport(timed, this.#gate, this.#abort.signal);
+    this.#direct = gated;
+    this.#transport =
+      options.batchSize > 1 ? createBatchingTransport(gated, { batchSize: options.batchSize, maxInFlight: this.#inFlight.queue('requests') }) : gated;
+    this.#readTransport = createBatchingTransport(gated, { batchSize: MAX_BATCH_SIZE, maxInFlight: this.#inFlight.queue('requests'), lingerMs: READ_LINGER_MS });
     this.#acceptedAt = options.clock.now();
     // Every request waiting on the gate or a backoff listens to this signal, and removes itself when done.
     setMaxListeners(0, this.#abort.signal);
@@ -94,7 +102,11 @@ export class RunSender {
       sinceAcceptedMs: () => clock.now() - this.#acceptedAt,
       onExchange: (exchange, { tokenRenewed }) => {
         stats.requests++;
-        if (isWrite) stats.writes++;
+        if (isWrite) {
+          stats.writes++;
+          // The pace and the latency seen move together: the limit follows both (--concurrency auto).
+          this.#inFlight.update(this.#writePace.rate);
+        }
         if (exchange.kind !== 'response') return;
         this.#answered = true;
         if (exchange.status === 429) {
@@ -110,10 +122,23 @@ export class RunSender {
     });
     stats.retries += Math.max(0, result.attempts - 1);
     const final = result.final;
-    if (final.kind === 'network' && !this.#answered && UNREACHABLE.has(final.code)) {
+    if (final.kind === 'network' && !this.#answered && (UNREACHABLE.has(final.code) || final.unsent === true)) {
       this.stop(new RunError('GRAPH_UNAVAILABLE', `Could not reach Microsoft Graph (${final.code}: ${final.message}); nothing was changed.`));
     }
     return result;
+  }
+
+  /**
+   * The send slots of the run's units (a unit is one request, or one `$batch` member): `--concurrency
+   * N` times the batch size; under `auto`, as many as the pace needs (members), changing as it goes.
+   */
+  get sendSlots(): PQueue {
+    return this.#sendSlots;
+  }
+
+  /** HTTP requests (envelopes, when batching) in flight at the most, now. */
+  get requestsInFlight(): number {
+    return this.#inFlight.requests;
   }
 
   /** Current paces, writes and reads per second (for the progress line and the benchmark). */
@@ -164,6 +189,29 @@ export class RunSender {
     this.#stopError ??= error;
     this.#abort.abort();
   }
+}
+
+/**
+ * The transport, timing each write that succeeds (a `$batch` of writes counts as one), from the
+ * moment it goes to the wire to its answer: the latency `--concurrency auto` sizes the run by.
+ */
+function timeWrites(transport: GraphTransport, clock: Clock, observe: (ms: number) => void): GraphTransport {
+  return {
+    async send(request) {
+      if (!isWriteRequest(request)) return transport.send(request);
+      const started = clock.now();
+      const exchange = await transport.send(request);
+      if (exchange.kind === 'response' && exchange.status >= 200 && exchange.status < 300) observe(clock.now() - started);
+      return exchange;
+    },
+    ...(transport.renewToken ? { renewToken: () => transport.renewToken!() } : {}),
+  };
+}
+
+function isWriteRequest(request: GraphRequest): boolean {
+  if (!isBatch(request)) return request.method !== 'GET';
+  const members = (request.body as { requests?: { method?: string }[] } | undefined)?.requests ?? [];
+  return members.some((member) => member.method !== 'GET');
 }
 
 function isBatch(request: GraphRequest): boolean {

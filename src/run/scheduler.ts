@@ -1,3 +1,4 @@
+import PQueue from 'p-queue';
 import { MAX_ROWS_PER_UNIT, type WorkUnit } from './work-unit.js';
 
 /** A unit as the scheduler tracks it. */
@@ -14,89 +15,98 @@ interface Lane {
   tail: Promise<void>;
 }
 
+export interface SchedulerOptions {
+  /** Units admitted and not yet finished, at the most. */
+  readonly windowSize: number;
+  /**
+   * Units sending at once: a number fixes it; a queue is sized by its owner, who may change its
+   * concurrency while the run goes (`--concurrency auto`).
+   */
+  readonly slots: number | PQueue;
+}
+
 /**
  * The one scheduler of a run's work: it owns
- * - the window: how many units may be admitted and not yet finished, so that reading the file never
- *   runs far ahead of sending and memory holds a window of rows, not the file;
+ * - the window (a p-queue): units admitted and not yet finished, so that reading the file never runs
+ *   far ahead of sending and memory holds a window of rows, not the file;
  * - each user's order: a unit runs only after the user's previous unit has finished, so a user never
  *   has two requests in flight and the user's rows apply in file order; rows that arrive while the
  *   user's latest unit is not yet planned join it, so that rows pending together become one body;
- * - waits across users: an add that takes the seat a remove frees waits for that remove to settle;
- * - the slots: how many units send at once.
- * Waiting never holds a slot, and a unit only waits for units admitted before it, so nothing deadlocks.
+ * - waits across users: an add that takes the seat a remove frees waits until the seat ledger says
+ *   that remove settled ({@link seatSettled});
+ * - the send slots (a p-queue): how many units send at once.
+ * Waiting never holds a slot, and a unit only waits for units admitted before it (the window starts
+ * them in order), so nothing deadlocks.
  */
 export class Scheduler {
-  readonly #windowSize: number;
-  readonly #slots: number;
-  #admitted = 0;
-  #sending = 0;
-  #roomWaiters: (() => void)[] = [];
-  #slotWaiters: (() => void)[] = [];
+  readonly #window: PQueue;
+  readonly #slots: PQueue;
   readonly #lanes = new Map<string, Lane>();
-  readonly #removes = new Map<number, { settled: Promise<boolean>; settle: (freed: boolean) => void }>();
+  /** Adds waiting for a seat, by row, once either side (the add, or its remove settling) got there. */
+  readonly #seats = new Map<number, { settled: Promise<boolean>; settle: (freed: boolean) => void }>();
 
-  constructor(options: { windowSize: number; slots: number }) {
-    this.#windowSize = options.windowSize;
-    this.#slots = options.slots;
+  constructor(options: SchedulerOptions) {
+    this.#window = new PQueue({ concurrency: options.windowSize });
+    this.#slots = typeof options.slots === 'number' ? new PQueue({ concurrency: options.slots }) : options.slots;
   }
 
   /**
-   * Admits a unit once the window has room, then runs `run` for it. Returns false when the unit's rows
-   * joined the user's waiting unit instead (nothing new to run).
+   * Admits a unit, and returns once the window has started it; `run` runs for it then. Returns false
+   * when the unit's rows joined the user's waiting unit instead (nothing new to run).
    */
   async admit(unit: WorkUnit, run: (scheduled: Scheduled) => Promise<void>): Promise<boolean> {
     if (this.#joinWaiting(unit)) return false;
-    while (this.#admitted >= this.#windowSize) await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
-    // The lane may have changed while waiting for room.
-    if (this.#joinWaiting(unit)) return false;
-    const current = this.#lanes.get(unit.userKey);
-    this.#admitted++;
-    const scheduled: Scheduled = { unit, previous: current?.tail, planned: false };
+    const scheduled: Scheduled = { unit, previous: this.#lanes.get(unit.userKey)?.tail, planned: false };
     // A predecessor that failed must not strand the user's later units: they run all the same.
-    const tail = run(scheduled).then(
-      () => this.#finish(unit.userKey, next),
-      () => this.#finish(unit.userKey, next),
+    const tail = this.#window.add(() => run(scheduled)).then(
+      () => this.#finish(unit.userKey, lane),
+      () => this.#finish(unit.userKey, lane),
     );
-    const next: Lane = { last: scheduled, tail };
-    this.#lanes.set(unit.userKey, next);
+    const lane: Lane = { last: scheduled, tail };
+    this.#lanes.set(unit.userKey, lane);
+    // Reading the file waits while a unit waits for room in the window.
+    await this.#window.onSizeLessThan(1);
     return true;
   }
 
   /** Resolves once every admitted unit has finished. */
-  async drained(): Promise<void> {
-    while (this.#admitted > 0) await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+  drained(): Promise<void> {
+    return this.#window.onIdle();
   }
 
-  /** Announces a remove (by row) whose completion frees a seat that a later add may wait for. */
-  expectRemove(row: number): void {
-    let settle!: (freed: boolean) => void;
-    const settled = new Promise<boolean>((resolve) => (settle = resolve));
-    this.#removes.set(row, { settled, settle });
+  /**
+   * The add in `addRow` waits for the remove whose seat the ledger gave it: resolves with whether
+   * that remove freed the seat (see {@link seatSettled}).
+   */
+  seatSettled(addRow: number): Promise<boolean> {
+    return this.#seatOf(addRow).settled;
   }
 
-  /** The remove in `row` completed (`freed`) or failed: the add waiting for its seat, if any, goes on. */
-  settleRemove(row: number, freed: boolean): void {
-    const remove = this.#removes.get(row);
-    if (remove === undefined) return;
-    this.#removes.delete(row);
-    remove.settle(freed);
-  }
-
-  /** Resolves with whether the remove in `row` freed its seat. A remove never announced counts as freed. */
-  removeSettled(row: number): Promise<boolean> {
-    return this.#removes.get(row)?.settled ?? Promise.resolve(true);
+  /**
+   * The remove that an add waits for settled (the ledger names the add): `freed` when it completed.
+   * The add may not be waiting yet; it learns the answer when it asks.
+   */
+  settleSeat(addRow: number, freed: boolean): void {
+    this.#seatOf(addRow).settle(freed);
   }
 
   /** Runs `send` in one of the slots, waiting for one to be free. */
-  async inSlot<T>(send: () => Promise<T>): Promise<T> {
-    while (this.#sending >= this.#slots) await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
-    this.#sending++;
-    try {
-      return await send();
-    } finally {
-      this.#sending--;
-      this.#slotWaiters.shift()?.();
+  inSlot<T>(send: () => Promise<T>): Promise<T> {
+    return this.#slots.add(send);
+  }
+
+  /** One record per waiting add, made by whichever side comes first, dropped once both have been. */
+  #seatOf(addRow: number) {
+    let seat = this.#seats.get(addRow);
+    if (seat !== undefined) {
+      this.#seats.delete(addRow);
+      return seat;
     }
+    let settle!: (freed: boolean) => void;
+    const settled = new Promise<boolean>((resolve) => (settle = resolve));
+    seat = { settled, settle };
+    this.#seats.set(addRow, seat);
+    return seat;
   }
 
   /** Adds the unit's rows to the user's latest unit when that one is not yet planned and has room. */
@@ -109,9 +119,5 @@ export class Scheduler {
 
   #finish(userKey: string, lane: Lane): void {
     if (this.#lanes.get(userKey) === lane) this.#lanes.delete(userKey);
-    this.#admitted--;
-    const waiters = this.#roomWaiters;
-    this.#roomWaiters = [];
-    for (const wake of waiters) wake();
   }
 }
