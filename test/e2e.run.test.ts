@@ -373,8 +373,10 @@ describe('run: input formats', () => {
 
 describe('run: throttling and faults', () => {
   it('pauses the whole run for Retry-After and still applies every row', async () => {
-    const sim = await simulator(testTenant({ users: 120 }), { writeBucket: { capacity: 20, refillPerSecond: 50 } });
-    const lines = [['upn', 'sku'], ...Array.from({ length: 120 }, (_, i) => [upn(i + 1), SKU.E3])];
+    // A bucket that even a client slowed by a busy machine (16 in flight, no pacing) overruns: at a
+    // refill of 50 a second, a loaded machine's client could stay under it and never be throttled.
+    const sim = await simulator(testTenant({ users: 60 }), { writeBucket: { capacity: 10, refillPerSecond: 20 } });
+    const lines = [['upn', 'sku'], ...Array.from({ length: 60 }, (_, i) => [upn(i + 1), SKU.E3])];
     const { code, rows, stderr } = await run(sim, csv(lines), ['--max-rate', 'off', '--concurrency', '16']);
     expect(code).toBe(0);
     expect(rows.every((r) => r.status === 'succeeded')).toBe(true);

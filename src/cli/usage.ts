@@ -2,14 +2,14 @@
 export const USAGE = `license-batch: apply Microsoft 365 license changes from a spreadsheet through Microsoft Graph.
 
 Usage:
-  license-batch run <input.csv|.xlsx|-> [opts] apply the file's changes; write a results file
-  license-batch sync <desired.csv|.xlsx> [opts] bring the tenant to the sheet, in both directions (removes too)
-  license-batch validate <input.csv|.xlsx|->   check the file offline (no network)
-  license-batch skus [connection options]      the tenant's SKUs: names, id, seats, plans
-  license-batch export [--out F] [--sku X]...  current direct assignments, in this tool's input format
+  license-batch run <input.csv|.xlsx|-> [opts]    apply the file's changes; write a results file
+  license-batch sync <desired.csv|.xlsx> [opts]   bring the tenant to the sheet, in both directions (removes too)
+  license-batch validate <input.csv|.xlsx|->      check the file offline (no network)
+  license-batch skus [connection options]         the tenant's SKUs: names, id, seats, plans
+  license-batch export [--out F] [--sku X]...     current direct assignments, in this tool's input format
   license-batch simulate [--port N] [--tenant F]  serve the built-in Graph simulator on 127.0.0.1
-  license-batch demo                           a sample run against the built-in simulator
-  license-batch help [command]                 this text, or one command's options, examples and exit codes
+  license-batch demo                              a sample run against the built-in simulator
+  license-batch help [command]                    this text, or one command's options, examples and exit codes
 
 Run options:
   --out F                 results file (default: <input>.results.csv)
