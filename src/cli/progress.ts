@@ -20,7 +20,9 @@ const TICK_MS = 250;
 export function progressMode(options: { log: 'text' | 'json'; quiet: boolean }, stream: NodeJS.WriteStream): ProgressMode {
   if (options.log === 'json') return 'json';
   if (options.quiet) return 'off';
-  return stream.isTTY ? 'live' : 'plain';
+  // A terminal that reports no width (a pseudo-terminal a scheduler or `script` opened without a
+  // size) cannot hold a redrawn line: ora would clear lines without end. Plain lines serve it.
+  return stream.isTTY && (stream.columns ?? 0) > 0 ? 'live' : 'plain';
 }
 
 /** `LICENSE_BATCH_PROGRESS_SECONDS`: the interval of plain and JSON progress lines (a nightly log may want fewer). */
