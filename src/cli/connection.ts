@@ -1,11 +1,10 @@
 import { credentialFrom } from '../auth/credential.js';
-import { tokenProviderFor } from '../auth/token-provider-for.js';
 import { createGraphClient, type GraphTransport } from '../graph/graph-client.js';
 import { systemClock } from '../graph/clock.js';
 import { RunSender } from '../run/run-sender.js';
 import { createRunStats } from '../run/run-stats.js';
 import { resolveGraphRoot } from '../graph/graph-root.js';
-import type { TokenProvider } from '../graph/token-provider.js';
+import { staticTokenProvider, type TokenProvider } from '../graph/token-provider.js';
 import type { CliIO } from './io.js';
 import type { ConnectionOptions } from './options.js';
 
@@ -27,14 +26,17 @@ export async function openGraphConnection(
   sockets: number,
   prompt: (message: string) => void = (message) => io.stderr.write(`license-batch: ${message}\n`),
 ): Promise<GraphConnection> {
-  const { root, tokens } = prepare(options, io.env, prompt);
+  const { root, tokens } = await prepare(options, io.env, prompt);
   await tokens.getToken();
   return createGraphClient({ root, tokens, maxSockets: sockets });
 }
 
-function prepare(options: ConnectionOptions, env: NodeJS.ProcessEnv, prompt: (message: string) => void): { root: string; tokens: TokenProvider } {
+async function prepare(options: ConnectionOptions, env: NodeJS.ProcessEnv, prompt: (message: string) => void): Promise<{ root: string; tokens: TokenProvider }> {
   const root = resolveGraphRoot(options.graphUrl === undefined ? { cloud: options.cloud } : { cloud: options.cloud, graphUrl: options.graphUrl });
   const credential = credentialFrom(env, { managedIdentity: options.signIn === 'managed-identity', deviceCode: options.signIn === 'device-code' });
+  // A token from the environment needs no sign-in: MSAL, loaded only for a sign-in, would cost about 0.2 s of start-up CPU.
+  if (credential.kind === 'access-token') return { root, tokens: staticTokenProvider(credential.token) };
+  const { tokenProviderFor } = await import('../auth/token-provider-for.js');
   const authorityHost = env.AZURE_AUTHORITY_HOST?.trim();
   const tokens = tokenProviderFor(credential, {
     graphRoot: root,

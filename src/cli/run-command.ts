@@ -65,7 +65,7 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
   }
   const spilled = fromStdin ? await spillStdin(io.stdin) : undefined;
   if (hints.sync) reporter.sync(hints.sync, hints.desired);
-  reporter.start({ input: options.input, out, dryRun: options.dryRun, resume: options.resume });
+  await reporter.start({ input: options.input, out, dryRun: options.dryRun, resume: options.resume });
   collector?.start();
   try {
     const result = await runFile(

@@ -110,7 +110,9 @@ export function createGraphClient(options: GraphClientOptions): GraphTransport &
 
   const agents = { http: new HttpAgent({ keepAlive: true, maxSockets }), https: new HttpsAgent({ keepAlive: true, maxSockets }) };
   const base = root.href;
-  const http = got.extend({
+  const prepared = got.extend({
+    // Mutable only until the line below: then frozen again by the second extend.
+    mutableDefaults: true,
     agent: agents,
     timeout: { lookup: connectTimeoutMs, connect: connectTimeoutMs, secureConnect: connectTimeoutMs, send: timeoutMs, response: timeoutMs, read: timeoutMs },
     decompress: true,
@@ -119,6 +121,12 @@ export function createGraphClient(options: GraphClientOptions): GraphTransport &
     followRedirect: false,
     headers: { 'user-agent': options.userAgent ?? `license-batch/${packageVersion()}`, accept: 'application/json' },
   });
+  // got spreads its HTTP-cache options (unused here: no `cache`) into every request's options for
+  // node:http, which ignores them; a spread of a non-empty object followed by got's 35 named
+  // properties takes V8 (Node 20) 65-100 µs a request, against 4 µs when the spread object is empty.
+  // Set outside a merge, got's setter replaces the object rather than merging into it.
+  prepared.defaults.options.cacheOptions = {};
+  const http = prepared.extend({ mutableDefaults: false });
   const secure = root.protocol === 'https:';
 
   let renewing: Promise<boolean> | undefined;
