@@ -5,6 +5,7 @@
  * the latency has passed), with every answer fed back to the pace as send-with-retry.ts feeds it.
  */
 import { Pace } from '../../src/graph/pace.js';
+import { inFlightFor, MAX_AUTO_IN_FLIGHT } from '../../src/run/in-flight.js';
 import { TokenBucket } from '../../src/simulator/throttle.js';
 import { ManualClock } from './graph.js';
 
@@ -17,8 +18,11 @@ export interface ServiceModel {
   readonly header: boolean;
   /** @default 20 */
   readonly latencyMs?: number;
-  /** Requests in flight at most. @default 8 */
-  readonly concurrency?: number;
+  /**
+   * Requests in flight at most, or `'auto'`: as `--concurrency auto` sizes it, from the pace's rate
+   * and the latency observed (src/run/in-flight.ts), up to 64. @default 8
+   */
+  readonly concurrency?: number | 'auto';
   /** Rows to write (one write each, retried until accepted). */
   readonly rows: number;
   readonly maxRate?: number;
@@ -53,10 +57,19 @@ export async function runModel(model: ServiceModel): Promise<ModelRun> {
   let firstSentAt = Number.NaN;
   const acceptedAt: number[] = [];
   const paces: [number, number][] = [];
+  const auto = model.concurrency === 'auto';
+  let sending = 0;
+  let slotFreed: (() => void)[] = [];
+  let observedLatencyMs: number | undefined;
+  const window = () => inFlightFor({ rate: pace.rate, latencyMs: observedLatencyMs, batchSize: 1, cap: MAX_AUTO_IN_FLIGHT }).members;
 
   const worker = async () => {
     while (rowsLeft > 0) {
+      // Under auto, a worker waits for a send slot: the window the run would open at this rate and latency.
+      while (auto && sending >= window()) await new Promise<void>((wake) => slotFreed.push(wake));
+      if (rowsLeft <= 0) break;
       rowsLeft--;
+      sending++;
       for (;;) {
         while (clock.now() < pausedUntil) await clock.sleep(pausedUntil - clock.now());
         await pace.acquire();
@@ -69,6 +82,7 @@ export async function runModel(model: ServiceModel): Promise<ModelRun> {
         writes++;
         paces.push([sentAt, pace.rate]);
         await clock.sleep(latencyMs);
+        observedLatencyMs = latencyMs;
         const answer = service.take();
         if (!answer.ok) {
           throttled++;
@@ -81,10 +95,14 @@ export async function runModel(model: ServiceModel): Promise<ModelRun> {
         pace.onLimitPercentage(model.header && answer.usedShare > 0.8 ? answer.usedShare : 0, sentAt);
         break;
       }
+      sending--;
+      const waiting = slotFreed;
+      slotFreed = [];
+      for (const wake of waiting) wake();
     }
   };
   let finished = false;
-  const all = Promise.all(Array.from({ length: model.concurrency ?? 8 }, worker)).then(() => (finished = true));
+  const all = Promise.all(Array.from({ length: auto ? MAX_AUTO_IN_FLIGHT : ((model.concurrency as number | undefined) ?? 8) }, worker)).then(() => (finished = true));
   while (!finished) await clock.advance(1_000);
   await all;
 
