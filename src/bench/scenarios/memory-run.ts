@@ -1,6 +1,6 @@
 import type { BenchContext } from '../bench-context.js';
 import { withSimulator } from '../bench-simulator.js';
-import { count } from '../report.js';
+import { count, fixed, megabytes, passes, seconds, type Finding } from '../report.js';
 import { expectExit, runArgs, runCli, type CliRun } from '../run-cli.js';
 
 /** A million rows at loopback speed take minutes, so `run` is measured at two smaller sizes, named in the table. */
@@ -27,4 +27,24 @@ export async function measuredRun(ctx: BenchContext, rows: number, format: 'csv'
     expectExit(run, 0, `run of the ${rows}-row ${format === 'csv' ? 'file' : 'workbook'}`);
     return { ...run, rows };
   });
+}
+
+/** SPEC §7's memory target for a run: peak RSS of the larger file over the smaller's, at most 1.5. */
+export function peakRssFinding(target: string, small: CliRun, large: CliRun): Finding {
+  const ratio = large.peakRssBytes / small.peakRssBytes;
+  return {
+    target,
+    measured: `${megabytes(large.peakRssBytes)} vs ${megabytes(small.peakRssBytes)} (live heap ${megabytes(large.liveHeapBytes)} vs ${megabytes(small.liveHeapBytes)})`,
+    ratio: fixed(ratio),
+    goal: '<= 1.5',
+    verdict: passes(ratio, { atMost: 1.5 }),
+  };
+}
+
+/** One measured run, as a line of the scenario's details. */
+export function runDetail(run: CliRun & { rows: number }): string {
+  return (
+    `  ${count(run.rows)} rows: ${seconds(run.wallMs)}, ${count(run.summary?.writes ?? Number.NaN)} writes, ${count(run.summary?.statuses.succeeded ?? Number.NaN)} succeeded, ` +
+    `peak ${megabytes(run.peakRssBytes)}, client CPU ${seconds(run.cpuMs)}`
+  );
 }

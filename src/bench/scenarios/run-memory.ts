@@ -1,6 +1,6 @@
 import { scaled, type BenchContext } from '../bench-context.js';
-import { count, fixed, megabytes, passes, seconds, short, type Finding, type ScenarioReport } from '../report.js';
-import { LARGE_ROWS, measuredRun, ROWS_PER_USER, SMALL_ROWS } from './memory-run.js';
+import { count, fixed, seconds, short, type Finding, type ScenarioReport } from '../report.js';
+import { LARGE_ROWS, measuredRun, peakRssFinding, ROWS_PER_USER, runDetail, SMALL_ROWS } from './memory-run.js';
 
 /**
  * SPEC §7, fourth target, for `run`: peak memory does not grow with the file. Each run goes to a
@@ -15,26 +15,13 @@ export async function runMemoryScenario(ctx: BenchContext): Promise<ScenarioRepo
   const small = await measuredRun(ctx, smallRows, 'csv');
   const large = await measuredRun(ctx, largeRows, 'csv');
 
-  const ratio = large.peakRssBytes / small.peakRssBytes;
   const perRow = (large.peakRssBytes - small.peakRssBytes) / (largeRows - smallRows);
-  const findings: Finding[] = [
-    {
-      target: `4 run peak RSS: ${short(largeRows)} / ${short(smallRows)} rows`,
-      measured: `${megabytes(large.peakRssBytes)} vs ${megabytes(small.peakRssBytes)} (live heap ${megabytes(large.liveHeapBytes)} vs ${megabytes(small.liveHeapBytes)})`,
-      ratio: fixed(ratio),
-      goal: '<= 1.5',
-      verdict: passes(ratio, { atMost: 1.5 }),
-    },
-  ];
+  const findings: Finding[] = [peakRssFinding(`4 run peak RSS: ${short(largeRows)} / ${short(smallRows)} rows`, small, large)];
   return {
     findings,
     notes: [
       `run memory: ${count(smallRows)} and ${count(largeRows)} rows, ${ROWS_PER_USER} adjacent rows per user (one request per user), simulator latency 0, --max-rate off --concurrency 16.`,
-      ...[small, large].map(
-        (run) =>
-          `  ${count(run.rows)} rows: ${seconds(run.wallMs)}, ${count(run.summary?.writes ?? Number.NaN)} writes, ${count(run.summary?.statuses.succeeded ?? Number.NaN)} succeeded, ` +
-          `peak ${megabytes(run.peakRssBytes)}, client CPU ${seconds(run.cpuMs)}`,
-      ),
+      ...[small, large].map(runDetail),
       `  peak RSS grows ${fixed(perRow, 0)} bytes per row between the two sizes; live heap = the most left after a full GC (V8 --trace-gc). ` +
         `Peak RSS varies much from one run to the next ` +
         `(it depends on when V8 collects during the final sort of the results): compare the live heaps too. A million rows were not run (about ${seconds((small.wallMs * 1_000_000) / smallRows)} at this speed).`,

@@ -1,6 +1,6 @@
 import { scaled, type BenchContext } from '../bench-context.js';
-import { count, fixed, megabytes, passes, seconds, short, type Finding, type ScenarioReport } from '../report.js';
-import { LARGE_ROWS, measuredRun, ROWS_PER_USER, SMALL_ROWS } from './memory-run.js';
+import { count, short, type Finding, type ScenarioReport } from '../report.js';
+import { LARGE_ROWS, measuredRun, peakRssFinding, ROWS_PER_USER, runDetail, SMALL_ROWS } from './memory-run.js';
 
 /**
  * Issue 13 with SPEC §7's fourth target: `run` of an Excel workbook, whose sheet is read twice (the
@@ -13,25 +13,12 @@ export async function runWorkbookScenario(ctx: BenchContext): Promise<ScenarioRe
   const largeRows = scaled(ctx, LARGE_ROWS, 3_000);
   const small = await measuredRun(ctx, smallRows, 'xlsx');
   const large = await measuredRun(ctx, largeRows, 'xlsx');
-  const ratio = large.peakRssBytes / small.peakRssBytes;
-  const findings: Finding[] = [
-    {
-      target: `6 run .xlsx peak RSS: ${short(largeRows)} / ${short(smallRows)} rows`,
-      measured: `${megabytes(large.peakRssBytes)} vs ${megabytes(small.peakRssBytes)} (live heap ${megabytes(large.liveHeapBytes)} vs ${megabytes(small.liveHeapBytes)})`,
-      ratio: fixed(ratio),
-      goal: '<= 1.5',
-      verdict: passes(ratio, { atMost: 1.5 }),
-    },
-  ];
+  const findings: Finding[] = [peakRssFinding(`6 run .xlsx peak RSS: ${short(largeRows)} / ${short(smallRows)} rows`, small, large)];
   return {
     findings,
     notes: [
       `run .xlsx: workbooks of ${count(smallRows)} and ${count(largeRows)} rows (the run memory scenario's content, every text a shared string), ${ROWS_PER_USER} adjacent rows per user, simulator latency 0, --max-rate off --concurrency 16.`,
-      ...[small, large].map(
-        (run) =>
-          `  ${count(run.rows)} rows: ${seconds(run.wallMs)}, ${count(run.summary?.writes ?? Number.NaN)} writes, ${count(run.summary?.statuses.succeeded ?? Number.NaN)} succeeded, ` +
-          `peak ${megabytes(run.peakRssBytes)}, client CPU ${seconds(run.cpuMs)}`,
-      ),
+      ...[small, large].map(runDetail),
     ],
   };
 }
