@@ -26,23 +26,20 @@ export class Workspace {
 
   /** An input file of this shape, written on first use. */
   input(shape: InputShape): Promise<string> {
-    const name = `input-${shape.rows}x${shape.rowsPerUser ?? 1}.csv`;
-    let made = this.#inputs.get(name);
-    if (made === undefined) {
-      const path = this.file(name);
-      made = writeInputFile(path, shape).then(() => path);
-      this.#inputs.set(name, made);
-    }
-    return made;
+    return this.#madeOnce(`input-${shape.rows}x${shape.rowsPerUser ?? 1}.csv`, (path) => writeInputFile(path, shape));
   }
 
   /** The same content as {@link input}'s, as an Excel workbook (see writeInputWorkbook), written on first use. */
   workbook(shape: InputShape): Promise<string> {
-    const name = `input-${shape.rows}x${shape.rowsPerUser ?? 1}.xlsx`;
+    return this.#madeOnce(`input-${shape.rows}x${shape.rowsPerUser ?? 1}.xlsx`, (path) => writeInputWorkbook(path, shape));
+  }
+
+  /** The file of this name, written by `write` the first time it is asked for. */
+  #madeOnce(name: string, write: (path: string) => Promise<unknown>): Promise<string> {
     let made = this.#inputs.get(name);
     if (made === undefined) {
       const path = this.file(name);
-      made = writeInputWorkbook(path, shape).then(() => path);
+      made = write(path).then(() => path);
       this.#inputs.set(name, made);
     }
     return made;
