@@ -1,23 +1,18 @@
-import { access, constants } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { RunError } from '../errors.js';
-import { resolveGraphRoot } from '../graph/graph-root.js';
 import { systemClock } from '../graph/pause-gate.js';
-import { renderReport } from '../report/render-report.js';
 import { ReportCollector } from '../report/report-collector.js';
-import { tenantName } from '../report/tenant-name.js';
-import { defaultReportPath, writeReport } from '../report/write-report.js';
 import { mostInFlight } from '../run/in-flight.js';
-import { runFile, type RunResult } from '../run/run-file.js';
-import { createRunStats, type RunStats } from '../run/run-stats.js';
+import { runFile } from '../run/run-file.js';
+import { createRunStats } from '../run/run-stats.js';
 import type { DesiredProblem } from '../sync/read-desired-sheet.js';
 import type { SyncCounts } from '../sync/sync-counts.js';
-import { packageVersion } from '../version.js';
 import { runCommandLine } from './command-line.js';
 import { openGraphConnection, type GraphConnection } from './connection.js';
 import type { CliIO } from './io.js';
 import type { RunOptions } from './options.js';
 import { progressEveryMs, progressMode, RunReporter } from './progress.js';
+import { checkedReportPath, writeRunReport } from './run-report.js';
 import { spillStdin } from './stdin-file.js';
 
 /** The summary lists this many reasons, the most frequent first. */
@@ -42,14 +37,7 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
   if (!fromStdin && resolve(out) === resolve(options.input)) {
     throw new RunError('USAGE', `--out ${out} is the input file itself; choose another results path`);
   }
-  const reportPath = options.noReport ? undefined : (options.report ?? defaultReportPath(out));
-  if (reportPath !== undefined && [out, options.input].some((path) => resolve(path) === resolve(reportPath))) {
-    throw new RunError('USAGE', `--report ${reportPath} would overwrite the ${resolve(reportPath) === resolve(out) ? 'results' : 'input'} file; choose another report path`);
-  }
-  // A report that could not be written would be found out only after the run: its folder is checked before anything is sent.
-  if (options.report !== undefined && !(await isWritableFolder(dirname(resolve(options.report))))) {
-    throw new RunError('USAGE', `--report ${options.report}: the folder ${dirname(resolve(options.report))} does not exist or cannot be written`);
-  }
+  const reportPath = await checkedReportPath(options, out);
   const clock = io.clock ?? systemClock;
   const stats = createRunStats(clock.now());
   const collector = reportPath === undefined ? undefined : new ReportCollector(stats, clock);
@@ -116,55 +104,6 @@ export async function runCommand(options: RunOptions, io: CliIO, hints: RunComma
     if (hints.connection === undefined) transport.close();
     await spilled?.dispose();
   }
-}
-
-/**
- * Renders and writes the run's HTML report (SPEC §4), also after a run that stopped early or was
- * interrupted: it tells what happened. The report is a reading of the results file, not the record:
- * a report that cannot be written is a notice, and the run's exit code stands. Returns the path
- * written, if any.
- */
-async function writeRunReport(
-  path: string,
-  collector: ReportCollector,
-  run: { options: RunOptions; io: CliIO; stats: RunStats; result: RunResult; now: number; sync?: SyncCounts },
-  note: (message: string) => void,
-): Promise<string | undefined> {
-  const { options, io, stats, result } = run;
-  const tenant = tenantName(io.env);
-  const graphRoot = resolveGraphRoot(options.graphUrl === undefined ? { cloud: options.cloud } : { cloud: options.cloud, graphUrl: options.graphUrl });
-  const data = collector.data(
-    {
-      input: (options.input === '-' ? 'standard input' : options.input) + (result.sheet !== undefined ? `, sheet ${JSON.stringify(result.sheet)}` : ''),
-      resultsPath: result.resultsPath,
-      ...(result.undoPath !== undefined ? { undoPath: result.undoPath } : {}),
-      ...(result.undoNote !== undefined ? { undoNote: result.undoNote } : {}),
-      ...(tenant !== undefined ? { tenant } : {}),
-      graphRoot,
-      startedAt: stats.startedAt,
-      endedAt: run.now,
-      dryRun: options.dryRun,
-      resumed: options.resume,
-      exitCode: result.exitCode,
-      ...(result.stopError ? { stopReason: result.stopError.message } : {}),
-      toolVersion: packageVersion(),
-    },
-    { columns: result.columns, ...(run.sync ? { sync: run.sync } : {}) },
-  );
-  try {
-    await writeReport(path, renderReport(data));
-    return path;
-  } catch (error) {
-    note(`could not write the report ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; the results file is complete`);
-    return undefined;
-  }
-}
-
-async function isWritableFolder(path: string): Promise<boolean> {
-  return access(path, constants.W_OK).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** `licenses.csv` -> `licenses.results.csv`, next to the input; a workbook's results are CSV too (`users.xlsx` -> `users.results.csv`). */
