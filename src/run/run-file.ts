@@ -93,10 +93,9 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
     });
 
     let undoNote: string | undefined;
-    let sheet: string | undefined;
     const input = await openInput(config.input, source);
     const columns = input.header.names;
-    sheet = input.header.sheet;
+    const sheet = input.header.sheet;
     const reading = !config.noRead;
     let results: ResultsFile | undefined;
     let undo: UndoFile | undefined;
@@ -124,7 +123,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
         if (outcome.errorCode && outcome.status !== 'succeeded') {
           stats.errors.set(outcome.errorCode, (stats.errors.get(outcome.errorCode) ?? 0) + 1);
         }
-        deps.onRowDone?.(outcome, line, values, input.header.sheet);
+        deps.onRowDone?.(outcome, line, values, sheet);
       };
       const guarded = (write: () => void) => {
         try {
@@ -141,7 +140,7 @@ export async function runFile(config: RunConfig, deps: RunDeps): Promise<RunResu
           if (kept?.rows.has(rec.row)) continue;
           const resolved = resolve(rec, input.header, problems, catalog);
           const at = now();
-          if (!resolved.ok) record(rec.values, rec.line, invalidOutcome(rec.row, rec.line, resolved.problem, at, input.header.sheet));
+          if (!resolved.ok) record(rec.values, rec.line, invalidOutcome(rec.row, rec.line, resolved.problem, at, sheet));
           else if (holdWrites) record(rec.values, rec.line, notAttemptedOutcome(rec.row, `not sent: --strict and ${invalidRows} row(s) are invalid`, at));
           else if (sender.signal.aborted) record(rec.values, rec.line, notAttemptedOutcome(rec.row, sender.unsentReason(), at));
           else {
